@@ -1,0 +1,97 @@
+# Private PostgreSQL and Redis on loopback, for ./deploy/test and ./deploy/run.
+# Sourced, not executed. Everything lives under one folder; nothing touches system
+# services. PostgreSQL refuses to run as root, so as root its tools run as the
+# 'postgres' user that the Debian package creates.
+
+services_log() { printf '[services] %s\n' "$*" >&2; }
+
+# Installs postgresql and redis-server from Debian packages when they are missing.
+services_ensure_packages() {
+  local need=()
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+  command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+  [ ${#need[@]} -eq 0 ] && return 0
+  services_log "installing ${need[*]} from Debian packages"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+}
+
+# The newest installed PostgreSQL server's bin folder, found rather than assumed.
+services_pg_bindir() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+# Runs a command as the postgres user when we are root, as ourselves otherwise.
+services_as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+services_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Prints a free loopback port at or after $1.
+services_free_port() {
+  local p=$1
+  while ! services_port_free "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# services_start_pg DIR PORT [fast]  -> starts a cluster in DIR/pg listening on 127.0.0.1:PORT
+# with a database 'matrix'. 'fast' turns off durability (tests only).
+services_start_pg() {
+  local dir=$1 port=$2 mode=${3:-}
+  local bin; bin=$(services_pg_bindir)
+  [ -n "$bin" ] || { services_log "no PostgreSQL server found"; return 1; }
+  mkdir -p "$dir"
+  chmod 755 "$dir"
+  if [ ! -f "$dir/pg/PG_VERSION" ]; then
+    mkdir -p "$dir/pg"
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/pg"
+    chmod 700 "$dir/pg"
+    services_as_pg "$bin/initdb" -D "$dir/pg" -U postgres --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; return 1; }
+  fi
+  local opts="-c listen_addresses=127.0.0.1 -p $port -k $dir/pg -c max_connections=200"
+  [ "$mode" = fast ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  touch "$dir/pg.log"; [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/pg.log"
+  services_as_pg "$bin/pg_ctl" -D "$dir/pg" -o "$opts" -l "$dir/pg.log" -w -t 60 start >/dev/null \
+    || { cat "$dir/pg.log" >&2; return 1; }
+  if ! psql -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='matrix'" | grep -q 1; then
+    psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE matrix" >/dev/null
+  fi
+  echo "$port" >"$dir/pg.port"
+}
+
+services_stop_pg() {
+  local dir=$1
+  [ -f "$dir/pg/postmaster.pid" ] || return 0
+  services_as_pg "$(services_pg_bindir)/pg_ctl" -D "$dir/pg" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# services_start_redis DIR PORT -> a Redis on 127.0.0.1:PORT with no persistence.
+services_start_redis() {
+  local dir=$1 port=$2
+  mkdir -p "$dir/redis"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --daemonize yes \
+    --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" --save "" --appendonly no >/dev/null
+  local i
+  for i in $(seq 1 100); do
+    redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && { echo "$port" >"$dir/redis.port"; return 0; }
+    sleep 0.1
+  done
+  services_log "redis did not answer on port $port"; cat "$dir/redis/redis.log" >&2
+  return 1
+}
+
+services_stop_redis() {
+  local dir=$1
+  [ -f "$dir/redis.port" ] || return 0
+  redis-cli -h 127.0.0.1 -p "$(cat "$dir/redis.port")" shutdown nosave >/dev/null 2>&1 || true
+  rm -f "$dir/redis.port"
+}

@@ -1,0 +1,23 @@
+using Cluster.Main.ClientApi;
+using Cluster.Main.Startup;
+using Cluster.Shared.Configuration;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
+builder.Services.AddHostedService<BackingServicesCheck>();
+
+// --port N is the operator-facing switch; ASPNETCORE_URLS or --urls still win when given.
+if (builder.Configuration["port"] is { } port && builder.Configuration["urls"] is null)
+{
+    if (!int.TryParse(port, out var p) || p is < 1 or > 65535)
+        throw new ArgumentException($"--port must be a TCP port number, got '{port}'.");
+    builder.WebHost.UseUrls($"http://127.0.0.1:{p}");
+}
+
+var app = builder.Build();
+app.MapVersions();
+app.MapFallback(() => MatrixError.Unrecognized());
+app.Run();
+
+/// <summary>Entry point type, visible to integration tests.</summary>
+public partial class Program;

@@ -1,0 +1,22 @@
+namespace Cluster.Shared.Configuration;
+
+/// <summary>
+/// Settings every process reads from the "Cluster" configuration section
+/// (environment variables <c>Cluster__Postgres</c>, <c>Cluster__Redis</c>, ...).
+/// </summary>
+public sealed class ClusterOptions
+{
+    public const string Section = "Cluster";
+
+    /// <summary>The homeserver's public name, the part after ':' in user IDs.</summary>
+    public string ServerName { get; set; } = "localhost";
+
+    /// <summary>Npgsql connection string; unset means no database is configured.</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>StackExchange.Redis configuration string; unset means the in-process bus.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>This process's instance name, shown in logs and in <c>ps</c>.</summary>
+    public string Instance { get; set; } = "main";
+}

@@ -1,0 +1,15 @@
+namespace Cluster.Workers.Host;
+
+/// <summary>
+/// The worker roles a process can host. Each role becomes a module (endpoints,
+/// hosted services, stream subscriptions) as the issues that build it land; until
+/// then a worker refuses names it does not know.
+/// </summary>
+public static class RoleRegistry
+{
+    public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "sync_reader", "client_reader", "event_creator", "event_persister", "stream_writer",
+        "federation_reader", "federation_sender", "background",
+    };
+}

@@ -1,0 +1,17 @@
+using Cluster.Shared.Configuration;
+using Cluster.Workers.Host;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
+
+var instance = builder.Configuration["instance"]
+    ?? throw new ArgumentException("--instance NAME is required: it names this worker in logs, tokens and ps.");
+var roles = (builder.Configuration["roles"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+var unknown = roles.Where(r => !RoleRegistry.Known.Contains(r)).ToArray();
+if (unknown.Length > 0)
+    throw new ArgumentException($"Unknown role(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", RoleRegistry.Known)}.");
+
+var app = builder.Build();
+app.MapGet("/health", () => Results.Text("OK"));
+app.Logger.LogInformation("Worker {Instance} starting with roles {Roles}", instance, roles);
+app.Run();
