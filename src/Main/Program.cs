@@ -2,7 +2,8 @@ using Cluster.Main.ClientApi;
 using Cluster.Main.Startup;
 using Cluster.Shared.Configuration;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings files sit beside the binary, whatever folder the operator starts it from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
 builder.Services.AddHostedService<BackingServicesCheck>();
 
@@ -16,7 +17,7 @@ if (builder.Configuration["port"] is { } port && builder.Configuration["urls"] i
 
 var app = builder.Build();
 app.MapVersions();
-app.MapFallback(() => MatrixError.Unrecognized());
+app.MapUnrecognizedFallback();
 app.Run();
 
 /// <summary>Entry point type, visible to integration tests.</summary>

@@ -1,7 +1,7 @@
 using Cluster.Shared.Configuration;
 using Cluster.Workers.Host;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
 
 var instance = builder.Configuration["instance"]

@@ -80,6 +80,15 @@ public class MainProcessTests
         Assert.That(body.RootElement.GetProperty("errcode").GetString(), Is.EqualTo("M_UNRECOGNIZED"));
     }
 
+    [Test]
+    public async Task KnownPathWithWrongMethodIsM_UNRECOGNIZEDWith405()
+    {
+        using var response = await _http.PostAsync("/_matrix/client/versions", new StringContent("{}"));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.That(body.RootElement.GetProperty("errcode").GetString(), Is.EqualTo("M_UNRECOGNIZED"));
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

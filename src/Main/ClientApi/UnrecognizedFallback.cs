@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.AspNetCore.Routing.Template;
+
+namespace Cluster.Main.ClientApi;
+
+/// <summary>
+/// Answers every request no endpoint took, as the spec asks: <c>405 M_UNRECOGNIZED</c> when the
+/// path is known but the method is not, <c>404 M_UNRECOGNIZED</c> otherwise.
+/// </summary>
+internal static class UnrecognizedFallback
+{
+    public static void MapUnrecognizedFallback(this WebApplication app)
+    {
+        var knownPaths = new Lazy<TemplateMatcher[]>(() => app.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>() is not null && e.Order < int.MaxValue)
+            .Select(e => e.RoutePattern.RawText)
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal)
+            .Select(raw => new TemplateMatcher(TemplateParser.Parse(raw.TrimStart('/')), new RouteValueDictionary()))
+            .ToArray());
+
+        app.MapFallback((HttpContext context) =>
+        {
+            var values = new RouteValueDictionary();
+            var pathKnown = knownPaths.Value.Any(m => m.TryMatch(context.Request.Path, values));
+            return pathKnown
+                ? MatrixError.Result(StatusCodes.Status405MethodNotAllowed, "M_UNRECOGNIZED", "Unrecognized request method")
+                : MatrixError.Unrecognized();
+        });
+    }
+}
