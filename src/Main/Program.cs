@@ -1,3 +1,4 @@
+using Cluster.Shared.Hosting;
 using Cluster.Main.ClientApi;
 using Cluster.Main.Startup;
 using Cluster.Shared.Configuration;
@@ -6,6 +7,7 @@ using Cluster.Shared.Configuration;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
 builder.Services.AddHostedService<BackingServicesCheck>();
+builder.Services.AddClusterTelemetry(builder.Configuration["instance"] ?? "main");
 
 // --port N is the operator-facing switch; ASPNETCORE_URLS or --urls still win when given.
 if (builder.Configuration["port"] is { } port && builder.Configuration["urls"] is null)
@@ -16,6 +18,7 @@ if (builder.Configuration["port"] is { } port && builder.Configuration["urls"] i
 }
 
 var app = builder.Build();
+app.MapClusterMetrics();
 app.MapVersions();
 app.MapUnrecognizedFallback();
 app.Run();

@@ -1,3 +1,4 @@
+using Cluster.Shared.Hosting;
 using Cluster.Shared.Configuration;
 using Cluster.Workers.Host;
 
@@ -11,7 +12,10 @@ var unknown = roles.Where(r => !RoleRegistry.Known.Contains(r)).ToArray();
 if (unknown.Length > 0)
     throw new ArgumentException($"Unknown role(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", RoleRegistry.Known)}.");
 
+builder.Services.AddClusterTelemetry(instance);
+
 var app = builder.Build();
+app.MapClusterMetrics();
 app.MapGet("/health", () => Results.Text("OK"));
 app.Logger.LogInformation("Worker {Instance} starting with roles {Roles}", instance, roles);
 app.Run();

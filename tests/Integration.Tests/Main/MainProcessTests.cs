@@ -89,6 +89,21 @@ public class MainProcessTests
         Assert.That(body.RootElement.GetProperty("errcode").GetString(), Is.EqualTo("M_UNRECOGNIZED"));
     }
 
+    [Test]
+    public async Task MetricsEndpointExposesRequestDurationsForPrometheus()
+    {
+        using (await _http.GetAsync("/_matrix/client/versions")) { }
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        string text;
+        do
+        {
+            text = await _http.GetStringAsync("/metrics");
+            if (text.Contains("http_server_request_duration_seconds")) break;
+            await Task.Delay(250);
+        } while (DateTime.UtcNow < deadline);
+        Assert.That(text, Does.Contain("http_server_request_duration_seconds"));
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
