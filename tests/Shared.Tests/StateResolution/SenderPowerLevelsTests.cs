@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Versions = Cluster.Shared.RoomVersions.RoomVersions;
 using Cluster.Shared.StateResolution;
 using static Cluster.Shared.Tests.StateResolution.AuthDagBuilder;
@@ -74,29 +73,5 @@ public class SenderPowerLevelsTests
         dag.Topic("BT", Bob, "CREATE", "PL");
 
         Assert.That(PowerOf(dag, "BT"), Is.EqualTo(50));
-    }
-}
-
-public class PowerLevelValueTests
-{
-    [TestCase("50", "10", 50L)]
-    [TestCase("-5", "10", -5L)]
-    [TestCase("\"50\"", "9", 50L)]
-    [TestCase("\" -007 \"", "9", -7L)]
-    [TestCase("\"+100\"", "9", 100L)]
-    [TestCase("\"50\"", "10", null)]
-    [TestCase("\"5x\"", "9", null)]
-    [TestCase("\"5.0\"", "9", null)]
-    [TestCase("\"\"", "9", null)]
-    [TestCase("50.57", "5", 50L)]
-    [TestCase("5.114698E4", "5", 51146L)]
-    [TestCase("50.57", "6", null)]
-    [TestCase("true", "5", null)]
-    [TestCase("null", "5", null)]
-    public void ReadsWhatTheRoomVersionAllows(string json, string versionId, long? expected)
-    {
-        Versions.TryGet(versionId, out var version);
-
-        Assert.That(PowerLevelValue.Read(JsonNode.Parse(json), version), Is.EqualTo(expected));
     }
 }

@@ -117,6 +117,34 @@ public class StateResolutionScenarioTests
     }
 
     [TestCaseSource(nameof(V2AndLater))]
+    public void TopicBasedOnTheResolvedPowerLevelsBeatsANewerTopicBasedOnOlderOnes(RoomVersion version)
+    {
+        // Mainline ordering: NEAR cites the resolved power levels PA, FAR only the earlier IPOWER. FAR is applied
+        // first although it is newer, and NEAR then replaces it.
+        var room = StandardRoom(version);
+        room.PowerLevels("PA", Alice, $$"""{"{{Bob}}":50}""", "START");
+        room.Topic("NEAR", Alice, "PA");
+        room.Topic("FAR", Alice, "START");
+
+        Assert.That(room["FAR"].OriginServerTs, Is.GreaterThan(room["NEAR"].OriginServerTs));
+        Assert.That(room.ResolveAfter("NEAR", "FAR")[TopicKey], Is.EqualTo(Id("NEAR")));
+    }
+
+    [TestCaseSource(nameof(V2AndLater))]
+    public void TopicsAtTheSameMainlinePositionResolveToTheNewer(RoomVersion version)
+    {
+        var room = StandardRoom(version);
+        room.Topic("OLDER", Alice, "START");
+        room.Topic("NEWER", Bob, "START");
+
+        // Bob cannot set the topic (state_default 50), so the newer one fails and the older stands.
+        Assert.That(room.ResolveAfter("NEWER", "OLDER")[TopicKey], Is.EqualTo(Id("OLDER")));
+
+        room.Topic("NEWEST", Alice, "START");
+        Assert.That(room.ResolveAfter("NEWEST", "OLDER")[TopicKey], Is.EqualTo(Id("NEWEST")));
+    }
+
+    [TestCaseSource(nameof(V2AndLater))]
     public void ResolvingAStateWithItselfChangesNothing(RoomVersion version)
     {
         var room = StandardRoom(version);
