@@ -15,6 +15,7 @@ public static class Versions
     public static IEnumerable<RoomVersion> WithoutAliasesRule => Where(v => !v.SpecialCasedAliasesAuth);
     public static IEnumerable<RoomVersion> WithKnock => Where(v => v.KnockJoinRule);
     public static IEnumerable<RoomVersion> WithoutKnock => Where(v => !v.KnockJoinRule);
+    public static IEnumerable<RoomVersion> WithKnockButNotKnockRestricted => Where(v => v.KnockJoinRule && !v.KnockRestrictedJoinRule);
     public static IEnumerable<RoomVersion> WithRestricted => Where(v => v.RestrictedJoinRule);
     public static IEnumerable<RoomVersion> WithoutRestricted => Where(v => !v.RestrictedJoinRule);
     public static IEnumerable<RoomVersion> WithKnockRestricted => Where(v => v.KnockRestrictedJoinRule);
