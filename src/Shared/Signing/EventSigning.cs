@@ -76,10 +76,14 @@ public static class EventSigning
 
     /// <summary>
     /// Checks that every listed server signed the redacted event, then the content hash. Never throws for
-    /// malformed events: every problem is a status.
+    /// malformed events: every problem is a status. Which servers must sign (the sender's, the authorising
+    /// server of a restricted join...) and which keys were valid at the time is for the caller to decide.
     /// </summary>
+    /// <exception cref="ArgumentException">No server is listed: an event is never valid without signatures.</exception>
     public static EventVerification Verify(JsonObject evt, RoomVersion version, IReadOnlyList<ServerVerifyKey> required)
     {
+        if (required.Count == 0)
+            throw new ArgumentException("At least the sender's server must be required to have signed.", nameof(required));
         var redacted = Redaction.Redact(evt, version);
         byte[] signedBytes;
         try

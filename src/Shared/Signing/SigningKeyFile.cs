@@ -74,6 +74,10 @@ public static class SigningKeyFile
             }
             File.Move(temp, fullPath, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SigningKeyFileException(path, 0, $"cannot be written: {e.Message}", e);
+        }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);

@@ -193,4 +193,8 @@ public class EventSigningTests
         EventSigning.AddSignature(evt, Versions.V12, "resident.example", _resident);
         Assert.That(EventIds.Of(evt, Versions.V12), Is.EqualTo(id));
     }
+
+    [Test]
+    public void VerifyingAgainstNoServerIsRefused() =>
+        Assert.Throws<ArgumentException>(() => EventSigning.Verify(SignedMessage(Versions.V10), Versions.V10, []));
 }

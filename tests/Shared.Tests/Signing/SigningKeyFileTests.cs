@@ -136,4 +136,12 @@ public class SigningKeyFileTests
         var error = Assert.Throws<SigningKeyFileException>(() => SigningKeyFile.Read(Path.Combine(_dir, "absent.key")))!;
         Assert.That(error.LineNumber, Is.Zero);
     }
+
+    [Test]
+    public void UnwritableLocationIsATypedError()
+    {
+        using var key = Ed25519SigningKey.Generate("1");
+        var error = Assert.Throws<SigningKeyFileException>(() => SigningKeyFile.Write(Path.Combine(_dir, "missing", "signing.key"), [key]))!;
+        Assert.That(error.Message, Does.Contain("cannot be written"));
+    }
 }
