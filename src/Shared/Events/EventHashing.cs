@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -35,7 +36,7 @@ public static class EventHashing
 
     /// <summary>SHA-256 of the event's canonical JSON without <c>unsigned</c>, <c>signatures</c> and <c>hashes</c>.</summary>
     /// <exception cref="CanonicalJsonException">The event holds a value canonical JSON cannot express.</exception>
-    public static byte[] ComputeContentHash(JsonObject evt) => SHA256.HashData(CanonicalJsonExcept.Encode(evt, NotInContentHash));
+    public static byte[] ComputeContentHash(JsonObject evt) => Sha256Except(evt, NotInContentHash);
 
     /// <summary>Computes the content hash and stores it as <c>hashes: {"sha256": ...}</c> in the event.</summary>
     public static void AddContentHash(JsonObject evt) =>
@@ -61,6 +62,13 @@ public static class EventHashing
         ReferenceHashOfRedacted(Redaction.Redact(evt, version));
 
     /// <summary>The reference hash of an event already put through the redaction algorithm.</summary>
-    public static byte[] ReferenceHashOfRedacted(JsonObject redacted) =>
-        SHA256.HashData(CanonicalJsonExcept.Encode(redacted, NotInReferenceHash));
+    public static byte[] ReferenceHashOfRedacted(JsonObject redacted) => Sha256Except(redacted, NotInReferenceHash);
+
+    // Hashes the encoder's buffer directly rather than copying it out first.
+    private static byte[] Sha256Except(JsonObject obj, ReadOnlySpan<string> excludedKeys)
+    {
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        CanonicalJsonExcept.Encode(obj, excludedKeys, buffer);
+        return SHA256.HashData(buffer.WrittenSpan);
+    }
 }
