@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cluster.Shared.Events;
-using Cluster.Shared.RoomVersions;
 
 namespace Cluster.Shared.Auth;
 
