@@ -27,14 +27,14 @@ public static class AuthEventSelection
         if (type != EventTypes.Member) return keys;
 
         if (stateKey is not null) AddOnce(keys, (EventTypes.Member, stateKey));
-        var membership = Pdu.StringOf(content[ContentKeys.Membership]);
-        if (membership is Memberships.Join or Memberships.Invite or Memberships.Knock)
+        var membership = Memberships.Read(content[ContentKeys.Membership]);
+        if (membership is Membership.Join or Membership.Invite or Membership.Knock)
             keys.Add((EventTypes.JoinRules, ""));
-        if (membership == Memberships.Invite
+        if (membership == Membership.Invite
             && ((content[ContentKeys.ThirdPartyInvite] as JsonObject)?["signed"] as JsonObject)?["token"] is { } tokenNode
             && Pdu.StringOf(tokenNode) is { } token)
             keys.Add((EventTypes.ThirdPartyInvite, token));
-        if (membership == Memberships.Join && version.RestrictedJoinRule
+        if (membership == Membership.Join && version.RestrictedJoinRule
             && Pdu.StringOf(content[ContentKeys.AuthorisingUser]) is { } authoriser)
             AddOnce(keys, (EventTypes.Member, authoriser));
         return keys;

@@ -12,13 +12,30 @@ internal static class EventTypes
     public const string Redaction = "m.room.redaction";
 }
 
+/// <summary>A membership value; <see cref="None"/> when a user has no member event, <see cref="Unknown"/> for any other string.</summary>
+internal enum Membership
+{
+    None,
+    Join,
+    Invite,
+    Leave,
+    Ban,
+    Knock,
+    Unknown,
+}
+
 internal static class Memberships
 {
-    public const string Join = "join";
-    public const string Invite = "invite";
-    public const string Leave = "leave";
-    public const string Ban = "ban";
-    public const string Knock = "knock";
+    public static Membership Read(System.Text.Json.Nodes.JsonNode? node) =>
+        JsonText.Is(node, "join"u8, "join") ? Membership.Join
+        : JsonText.Is(node, "invite"u8, "invite") ? Membership.Invite
+        : JsonText.Is(node, "leave"u8, "leave") ? Membership.Leave
+        : JsonText.Is(node, "ban"u8, "ban") ? Membership.Ban
+        : JsonText.Is(node, "knock"u8, "knock") ? Membership.Knock
+        : Membership.Unknown;
+
+    public static string Describe(Membership membership) =>
+        membership == Membership.None ? "none" : membership.ToString().ToLowerInvariant();
 }
 
 internal static class JoinRuleNames

@@ -24,9 +24,9 @@ internal readonly struct AuthState
 
     public Pdu? Get(string type, string stateKey) => _state.TryGetValue((type, stateKey), out var pdu) ? pdu : null;
 
-    /// <summary>The user's current membership, or null when the room holds no member event for them.</summary>
-    public string? MembershipOf(string userId) =>
-        Get(EventTypes.Member, userId) is { } member ? Pdu.StringOf(member.Content[ContentKeys.Membership]) : null;
+    /// <summary>The user's current membership (<see cref="Membership.None"/> when the room holds no member event for them).</summary>
+    public Membership MembershipOf(string userId) =>
+        Get(EventTypes.Member, userId) is { } member ? Memberships.Read(member.Content[ContentKeys.Membership]) : Membership.None;
 
     /// <summary>The join rule in force; a room without one (or without a readable one) is invite-only.</summary>
     public string JoinRule =>

@@ -54,7 +54,7 @@ public static class EventAuth
         {
             if (createEvent is null || createEvent.Type != EventTypes.Create || createEvent.StateKey != "")
                 return AuthDecision.Deny("a v12 event needs its room's create event to be authorized");
-            if (ev.RoomId != RoomIdOf(createEvent)) return AuthDecision.Deny("room_id is not the create event's ID");
+            if (!IsRoomIdOf(ev.RoomId, createEvent)) return AuthDecision.Deny("room_id is not the create event's ID");
         }
 
         if (authEvents.Count != ev.AuthEventIds.Count)
@@ -81,7 +81,7 @@ public static class EventAuth
     private static AuthDecision CheckAgainstState(Pdu ev, in AuthState room)
     {
         var version = ev.Version;
-        if (version.RoomIdFromCreateEvent && ev.RoomId != RoomIdOf(room.Create))
+        if (version.RoomIdFromCreateEvent && !IsRoomIdOf(ev.RoomId, room.Create))
             return AuthDecision.Deny("room_id is not the create event's ID");
 
         if (room.Create.Content[ContentKeys.Federate] is JsonValue federate && federate.GetValueKind() == JsonValueKind.False
@@ -98,7 +98,7 @@ public static class EventAuth
 
         if (ev.Type == EventTypes.Member) return MembershipRules.Check(ev, room);
 
-        if (room.MembershipOf(ev.Sender) != Memberships.Join) return AuthDecision.Deny("the sender is not joined to the room");
+        if (room.MembershipOf(ev.Sender) != Membership.Join) return AuthDecision.Deny("the sender is not joined to the room");
 
         var levels = room.PowerLevels;
         var senderLevel = levels.UserLevel(ev.Sender);
@@ -128,6 +128,8 @@ public static class EventAuth
         return AuthDecision.Allow;
     }
 
-    /// <summary>v12: a room's ID is its create event's ID with the '!' sigil.</summary>
-    internal static string RoomIdOf(Pdu create) => string.Concat("!", create.EventId.AsSpan(1));
+    /// <summary>v12: a room's ID is its create event's ID with the '!' sigil instead of '$'.</summary>
+    private static bool IsRoomIdOf(string roomId, Pdu create) =>
+        roomId.Length == create.EventId.Length && roomId.Length > 1 && roomId[0] == '!'
+        && roomId.AsSpan(1).SequenceEqual(create.EventId.AsSpan(1));
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cluster.Shared.Events;
-using Cluster.Shared.RoomVersions;
 
 namespace Cluster.Shared.Auth;
 
@@ -19,13 +18,13 @@ internal static class MembershipRules
             && !IsSignedByServerOf(ev, Pdu.StringOf(authoriser)))
             return AuthDecision.Deny("join_authorised_via_users_server's server has not signed the event");
 
-        return Pdu.StringOf(membershipNode) switch
+        return Memberships.Read(membershipNode) switch
         {
-            Memberships.Join => Join(ev, target, room),
-            Memberships.Invite => Invite(ev, target, room),
-            Memberships.Leave => Leave(ev, target, room),
-            Memberships.Ban => Ban(ev, target, room),
-            Memberships.Knock when version.KnockJoinRule => Knock(ev, target, room),
+            Membership.Join => Join(ev, target, room),
+            Membership.Invite => Invite(ev, target, room),
+            Membership.Leave => Leave(ev, target, room),
+            Membership.Ban => Ban(ev, target, room),
+            Membership.Knock when version.KnockJoinRule => Knock(ev, target, room),
             _ => AuthDecision.Deny("unknown membership"),
         };
     }
@@ -34,13 +33,13 @@ internal static class MembershipRules
     {
         var version = ev.Version;
         // The creator's own first join, which precedes power levels and join rules.
-        if (ev.PrevEventIds.Count == 1 && ev.PrevEventIds[0] == room.Create.EventId && target == room.Creators.Primary)
+        if (ev.PrevEventIds.Count == 1 && ev.PrevEventIds[0] == room.Create.EventId && room.Creators.IsPrimary(target))
             return AuthDecision.Allow;
         if (ev.Sender != target) return AuthDecision.Deny("join: sender differs from state_key");
 
         var current = room.MembershipOf(ev.Sender);
-        if (current == Memberships.Ban) return AuthDecision.Deny("join: sender is banned");
-        var joinedOrInvited = current is Memberships.Join or Memberships.Invite;
+        if (current == Membership.Ban) return AuthDecision.Deny("join: sender is banned");
+        var joinedOrInvited = current is Membership.Join or Membership.Invite;
 
         var rule = room.JoinRule;
         if (rule == JoinRuleNames.Invite || (version.KnockJoinRule && rule == JoinRuleNames.Knock))
@@ -51,7 +50,7 @@ internal static class MembershipRules
         {
             if (joinedOrInvited) return AuthDecision.Allow;
             var authoriser = Pdu.StringOf(ev.Content[ContentKeys.AuthorisingUser]);
-            if (authoriser is null || room.MembershipOf(authoriser) != Memberships.Join
+            if (authoriser is null || room.MembershipOf(authoriser) != Membership.Join
                 || room.PowerLevels.UserLevel(authoriser) < room.PowerLevels.InviteLevel)
                 return AuthDecision.Deny("join: restricted room and join_authorised_via_users_server is not a joined user able to invite");
             return AuthDecision.Allow;
@@ -65,10 +64,10 @@ internal static class MembershipRules
         if (ev.Content.TryGetPropertyValue(ContentKeys.ThirdPartyInvite, out var thirdPartyInvite))
             return ThirdPartyInviteRules.Check(ev, target, thirdPartyInvite, room);
 
-        if (room.MembershipOf(ev.Sender) != Memberships.Join) return AuthDecision.Deny("invite: sender is not joined");
+        if (room.MembershipOf(ev.Sender) != Membership.Join) return AuthDecision.Deny("invite: sender is not joined");
         var targetMembership = room.MembershipOf(target);
-        if (targetMembership is Memberships.Join or Memberships.Ban)
-            return AuthDecision.Deny($"invite: target is already {targetMembership}");
+        if (targetMembership is Membership.Join or Membership.Ban)
+            return AuthDecision.Deny($"invite: target is already {Memberships.Describe(targetMembership)}");
         return room.PowerLevels.UserLevel(ev.Sender) >= room.PowerLevels.InviteLevel
             ? AuthDecision.Allow
             : AuthDecision.Deny("invite: sender is below the invite level");
@@ -79,14 +78,14 @@ internal static class MembershipRules
         if (ev.Sender == target)
         {
             var own = room.MembershipOf(target);
-            var mayLeave = own is Memberships.Join or Memberships.Invite || (ev.Version.KnockJoinRule && own == Memberships.Knock);
-            return mayLeave ? AuthDecision.Allow : AuthDecision.Deny($"leave: sender's membership '{own ?? "none"}' cannot be left");
+            var mayLeave = own is Membership.Join or Membership.Invite || (ev.Version.KnockJoinRule && own == Membership.Knock);
+            return mayLeave ? AuthDecision.Allow : AuthDecision.Deny($"leave: sender's membership '{Memberships.Describe(own)}' cannot be left");
         }
 
-        if (room.MembershipOf(ev.Sender) != Memberships.Join) return AuthDecision.Deny("kick: sender is not joined");
+        if (room.MembershipOf(ev.Sender) != Membership.Join) return AuthDecision.Deny("kick: sender is not joined");
         var levels = room.PowerLevels;
         var senderLevel = levels.UserLevel(ev.Sender);
-        if (room.MembershipOf(target) == Memberships.Ban && senderLevel < levels.BanLevel)
+        if (room.MembershipOf(target) == Membership.Ban && senderLevel < levels.BanLevel)
             return AuthDecision.Deny("unban: sender is below the ban level");
         return senderLevel >= levels.KickLevel && levels.UserLevel(target) < senderLevel
             ? AuthDecision.Allow
@@ -95,7 +94,7 @@ internal static class MembershipRules
 
     private static AuthDecision Ban(Pdu ev, string target, in AuthState room)
     {
-        if (room.MembershipOf(ev.Sender) != Memberships.Join) return AuthDecision.Deny("ban: sender is not joined");
+        if (room.MembershipOf(ev.Sender) != Membership.Join) return AuthDecision.Deny("ban: sender is not joined");
         var levels = room.PowerLevels;
         var senderLevel = levels.UserLevel(ev.Sender);
         return senderLevel >= levels.BanLevel && levels.UserLevel(target) < senderLevel
@@ -110,8 +109,8 @@ internal static class MembershipRules
         if (!knockable) return AuthDecision.Deny($"knock: join rule '{rule}' does not allow knocking");
         if (ev.Sender != target) return AuthDecision.Deny("knock: sender differs from state_key");
         var current = room.MembershipOf(ev.Sender);
-        return current is Memberships.Ban or Memberships.Invite or Memberships.Join
-            ? AuthDecision.Deny($"knock: sender is already {current}")
+        return current is Membership.Ban or Membership.Invite or Membership.Join
+            ? AuthDecision.Deny($"knock: sender is already {Memberships.Describe(current)}")
             : AuthDecision.Allow;
     }
 

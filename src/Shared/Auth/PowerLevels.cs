@@ -40,7 +40,7 @@ internal readonly struct PowerLevels
     public long UserLevel(string userId)
     {
         if (_creators.HaveUnlimitedPower && _creators.Contains(userId)) return Unlimited;
-        if (_content is null) return !_creators.HaveUnlimitedPower && userId == _creators.Primary ? 100 : 0;
+        if (_content is null) return !_creators.HaveUnlimitedPower && _creators.IsPrimary(userId) ? 100 : 0;
         if (Map(Users)?.TryGetPropertyValue(userId, out var node) == true) return Read(node, Users);
         return Named(UsersDefault, 0);
     }

@@ -14,7 +14,7 @@ internal static class ThirdPartyInviteRules
 {
     public static AuthDecision Check(Pdu ev, string target, JsonNode? thirdPartyInvite, in AuthState room)
     {
-        if (room.MembershipOf(target) == Memberships.Ban) return AuthDecision.Deny("third-party invite: target is banned");
+        if (room.MembershipOf(target) == Membership.Ban) return AuthDecision.Deny("third-party invite: target is banned");
         if ((thirdPartyInvite as JsonObject)?["signed"] is not JsonObject signed)
             return AuthDecision.Deny("third-party invite: no signed object");
         if (Pdu.StringOf(signed["mxid"]) is not { } mxid || Pdu.StringOf(signed["token"]) is not { } token)
