@@ -104,8 +104,12 @@ public sealed class Pdu
     {
         var node = json[field];
         if (node is null) return null;
-        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var l)) return l;
-        if (node is JsonValue e && e.TryGetValue<JsonElement>(out var el) && el.ValueKind == JsonValueKind.Number && el.TryGetInt64(out l)) return l;
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
+        {
+            if (v.TryGetValue<long>(out var l)) return l;
+            if (v.TryGetValue<int>(out var i)) return i;
+            if (v.TryGetValue<JsonElement>(out var el) && el.TryGetInt64(out l)) return l;
+        }
         throw new InvalidEventException($"{field} must be an integer.");
     }
 
