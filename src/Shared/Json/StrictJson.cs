@@ -69,8 +69,9 @@ public static class StrictJson
                 CommentHandling = JsonCommentHandling.Disallow,
             });
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: the duplicate-key check could not decode a key (a lone surrogate escape).
             throw JsonFailureDiagnosis.Diagnose(utf8Json, options.MaxDepth);
         }
         CheckValues(root, options.StrictCanonicalNumbers);
@@ -128,7 +129,7 @@ public static class StrictJson
             return;
         }
         // Relaxed: integers of any size keep their digits, but a float must fit a double to be encodable.
-        if (!isInteger && !number.TryGetDouble(out _))
+        if (!isInteger && !(number.TryGetDouble(out var asDouble) && double.IsFinite(asDouble)))
             throw new InvalidJsonException(InvalidJsonReason.NumberOutOfRange,
                 $"Number {Truncate(literal)} is beyond the range of a double.");
     }
