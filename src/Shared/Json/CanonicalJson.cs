@@ -200,40 +200,29 @@ public static class CanonicalJson
     private static void WriteElementObject(JsonElement element, ref CanonicalJsonWriter writer, int depth)
     {
         CheckDepth(depth);
-        var pool = ArrayPool<JsonProperty>.Shared;
-        var properties = pool.Rent(16);
-        var n = 0;
+        var mark = writer.Names.Mark;
+        if (!SortedProperties.TryCollect(element, ref writer.Names, out var sorted))
+            throw new CanonicalJsonException("Key contains an unpaired surrogate escape.");
         try
         {
-            foreach (var property in element.EnumerateObject())
-            {
-                if (n == properties.Length)
-                {
-                    var larger = pool.Rent(n * 2);
-                    properties.AsSpan(0, n).CopyTo(larger);
-                    pool.Return(properties, clearArray: true);
-                    properties = larger;
-                }
-                properties[n++] = property;
-            }
-            var sorted = properties.AsSpan(0, n);
-            sorted.Sort(RawPropertyNameComparer.Compare);
+            var repeated = sorted.IndexOfRepeatedName(writer.Names.Storage);
+            if (repeated >= 0)
+                throw new CanonicalJsonException($"Object has the key \"{sorted.Items[repeated].Property.Name}\" twice.");
             writer.WriteByte((byte)'{');
-            for (var i = 0; i < n; i++)
+            for (var i = 0; i < sorted.Items.Length; i++)
             {
-                // Sorted, so a repeated key sits next to its twin; a document has no canonical form then.
-                if (i > 0 && RawPropertyNameComparer.Compare(sorted[i - 1], sorted[i]) == 0)
-                    throw new CanonicalJsonException($"Object has the key \"{sorted[i].Name}\" twice.");
                 if (i > 0) writer.WriteByte((byte)',');
-                writer.WriteJsonEncodedString(JsonMarshal.GetRawUtf8PropertyName(sorted[i]));
+                // Storage is fetched again each time: writing a nested object may have moved it.
+                writer.WriteUtf8String(sorted.Items[i].Name(writer.Names.Storage));
                 writer.WriteByte((byte)':');
-                WriteElement(sorted[i].Value, ref writer, depth);
+                WriteElement(sorted.Items[i].Property.Value, ref writer, depth);
             }
             writer.WriteByte((byte)'}');
         }
         finally
         {
-            pool.Return(properties, clearArray: true);
+            sorted.Dispose();
+            writer.Names.Release(mark);
         }
     }
 

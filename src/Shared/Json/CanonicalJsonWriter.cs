@@ -15,6 +15,9 @@ internal ref struct CanonicalJsonWriter
     private byte[] _buffer;
     private int _length;
 
+    /// <summary>Names of the parsed objects being written, decoded for sorting.</summary>
+    public DecodedNameStack Names;
+
     public CanonicalJsonWriter(int initialCapacity)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
@@ -28,6 +31,7 @@ internal ref struct CanonicalJsonWriter
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
         _length = 0;
+        Names.Dispose();
     }
 
     public void WriteByte(byte b)
