@@ -88,6 +88,44 @@ public static class CanonicalJson
         }
     }
 
+    /// <summary>
+    /// Encodes an object leaving out some of its top-level keys, as hashing and signing need
+    /// (<c>signatures</c>, <c>unsigned</c>, <c>hashes</c>), without copying the object first.
+    /// </summary>
+    public static byte[] EncodeWithout(JsonObject obj, params ReadOnlySpan<string> omittedTopLevelKeys)
+    {
+        var writer = new CanonicalJsonWriter(1024);
+        try
+        {
+            WriteObject(obj, ref writer, 1, omittedTopLevelKeys);
+            return writer.Written.ToArray();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Encodes a parsed object leaving out some of its top-level keys: checks a received event's
+    /// content hash or a request's signature straight from the bytes that arrived.
+    /// </summary>
+    public static byte[] EncodeWithout(JsonElement obj, params ReadOnlySpan<string> omittedTopLevelKeys)
+    {
+        if (obj.ValueKind != JsonValueKind.Object)
+            throw new CanonicalJsonException($"Expected a JSON object, found {obj.ValueKind}.");
+        var writer = new CanonicalJsonWriter(1024);
+        try
+        {
+            WriteElementObject(obj, ref writer, 1, omittedTopLevelKeys);
+            return writer.Written.ToArray();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
     private static void WriteNode(JsonNode? node, ref CanonicalJsonWriter writer, int depth)
     {
         switch (node)
@@ -96,7 +134,7 @@ public static class CanonicalJson
                 writer.WriteRaw("null"u8);
                 break;
             case JsonObject obj:
-                WriteObject(obj, ref writer, depth + 1);
+                WriteObject(obj, ref writer, depth + 1, []);
                 break;
             case JsonArray array:
                 CheckDepth(depth + 1);
@@ -116,7 +154,7 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteObject(JsonObject obj, ref CanonicalJsonWriter writer, int depth)
+    private static void WriteObject(JsonObject obj, ref CanonicalJsonWriter writer, int depth, scoped ReadOnlySpan<string> omittedKeys)
     {
         CheckDepth(depth);
         var count = obj.Count;
@@ -124,7 +162,12 @@ public static class CanonicalJson
         try
         {
             var n = 0;
-            foreach (var entry in obj) entries[n++] = entry;
+            // Indexing, unlike foreach, does not allocate an enumerator per object.
+            for (var i = 0; i < count; i++)
+            {
+                var entry = obj.GetAt(i);
+                if (omittedKeys.IsEmpty || !omittedKeys.Contains(entry.Key)) entries[n++] = entry;
+            }
             Array.Sort(entries, 0, n, EntryComparer.Instance);
             writer.WriteByte((byte)'{');
             for (var i = 0; i < n; i++)
@@ -162,7 +205,7 @@ public static class CanonicalJson
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                WriteElementObject(element, ref writer, depth + 1);
+                WriteElementObject(element, ref writer, depth + 1, []);
                 break;
             case JsonValueKind.Array:
                 CheckDepth(depth + 1);
@@ -197,7 +240,7 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteElementObject(JsonElement element, ref CanonicalJsonWriter writer, int depth)
+    private static void WriteElementObject(JsonElement element, ref CanonicalJsonWriter writer, int depth, scoped ReadOnlySpan<string> omittedKeys)
     {
         CheckDepth(depth);
         var mark = writer.Names.Mark;
@@ -209,9 +252,11 @@ public static class CanonicalJson
             if (repeated >= 0)
                 throw new CanonicalJsonException($"Object has the key \"{sorted.Items[repeated].Property.Name}\" twice.");
             writer.WriteByte((byte)'{');
+            var written = 0;
             for (var i = 0; i < sorted.Items.Length; i++)
             {
-                if (i > 0) writer.WriteByte((byte)',');
+                if (!omittedKeys.IsEmpty && IsOmitted(sorted.Items[i].Property, omittedKeys)) continue;
+                if (written++ > 0) writer.WriteByte((byte)',');
                 // Storage is fetched again each time: writing a nested object may have moved it.
                 writer.WriteUtf8String(sorted.Items[i].Name(writer.Names.Storage));
                 writer.WriteByte((byte)':');
@@ -241,6 +286,13 @@ public static class CanonicalJson
                 System.Globalization.CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
             throw new CanonicalJsonException("Number is too large for a double and has no canonical form.");
         writer.WriteLegacyFloat(value);
+    }
+
+    private static bool IsOmitted(JsonProperty property, ReadOnlySpan<string> omittedKeys)
+    {
+        foreach (var key in omittedKeys)
+            if (property.NameEquals(key)) return true;
+        return false;
     }
 
     private static void CheckDepth(int depth)

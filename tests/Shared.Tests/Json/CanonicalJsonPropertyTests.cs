@@ -66,6 +66,18 @@ public class CanonicalJsonPropertyTests
             Assert.That(keys, Is.EqualTo(byCodePoint));
         }, iter: 2000);
 
+    [Test]
+    public void EncodingWithoutKeysEqualsEncodingACopyWithoutThem() =>
+        Gen.Select(JsonGenerators.Object, Gen.Int[0, 3]).Sample((obj, omitCount) =>
+        {
+            var omitted = obj.Select(p => p.Key).Take(omitCount).Append("not-present").ToArray();
+            var copy = obj.DeepClone().AsObject();
+            foreach (var key in omitted) copy.Remove(key);
+            var expected = CanonicalJson.Encode(copy);
+            Assert.That(CanonicalJson.EncodeWithout(obj, omitted), Is.EqualTo(expected));
+            Assert.That(CanonicalJson.EncodeWithout(JsonElement.Parse(obj.ToJsonString()), omitted), Is.EqualTo(expected));
+        }, iter: 1000);
+
     /// <summary>The spec's string grammar written out naively, one scalar at a time.</summary>
     private static string ReferenceEncode(string text)
     {

@@ -92,4 +92,26 @@ public class CanonicalJsonStructureTests
         CanonicalJson.Encode(obj);
         Assert.That(obj.Select(p => p.Key), Is.EqualTo(new[] { "b", "a" }));
     }
+
+    [Test]
+    public void OmittedTopLevelKeysAreLeftOut()
+    {
+        var obj = new JsonObject { ["b"] = 1, ["signatures"] = new JsonObject(), ["a"] = new JsonObject { ["unsigned"] = 2 }, ["unsigned"] = 3 };
+        const string expected = "{\"a\":{\"unsigned\":2},\"b\":1}";
+        Assert.That(Encoding.UTF8.GetString(CanonicalJson.EncodeWithout(obj, "signatures", "unsigned")), Is.EqualTo(expected));
+        var element = JsonElement.Parse(obj.ToJsonString());
+        Assert.That(Encoding.UTF8.GetString(CanonicalJson.EncodeWithout(element, "signatures", "unsigned")), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void OmittedKeyIsMatchedAfterUnescaping()
+    {
+        var element = JsonElement.Parse("{\"\\u0073ignatures\":{},\"a\":1}");
+        Assert.That(Encoding.UTF8.GetString(CanonicalJson.EncodeWithout(element, "signatures")), Is.EqualTo("{\"a\":1}"));
+    }
+
+    [Test]
+    public void OmittingFromANonObjectIsRefused() =>
+        Assert.Throws<CanonicalJsonException>(() => CanonicalJson.EncodeWithout(JsonElement.Parse("[1]"), "a"));
 }
+
