@@ -15,11 +15,12 @@ public enum Base64Alphabet
 /// without '=' padding.
 /// </summary>
 /// <remarks>
-/// Decoding is lenient only where the spec asks: correct '=' padding is accepted ("SHOULD accept
-/// input with or without padding"). Everything else is refused, so that each byte string has one
-/// encoding: characters outside the alphabet (whitespace included), a text mixing the two
-/// alphabets (no encoder produces one), wrong or partial padding (<c>Zg=</c>), a length that
-/// cannot occur (4n+1), and non-zero leftover bits in the last character (<c>Zh</c> for <c>Zg</c>).
+/// Decoding accepts correct '=' padding, as the spec asks ("SHOULD accept input with or without
+/// padding"), and non-zero leftover bits in the last character (<c>Zh</c> reads as <c>Zg</c>): the
+/// spec's own example signing key seed has them, and Synapse and System.Convert both accept them.
+/// It refuses characters outside the alphabet (whitespace included), a text mixing the two
+/// alphabets (no encoder produces one), wrong or partial padding (<c>Zg=</c>), and a length that
+/// cannot occur (4n+1).
 /// </remarks>
 public static class UnpaddedBase64
 {
@@ -34,14 +35,14 @@ public static class UnpaddedBase64
     public static bool TryDecode(string? text, out byte[] bytes)
     {
         bytes = [];
-        return text is not null && TryDecode(text.AsSpan(), null, out bytes);
+        return text is not null && TryDecodeCore(text.AsSpan(), null, out bytes);
     }
 
     /// <summary>Decodes only <paramref name="alphabet"/>, padded or not; false on malformed input.</summary>
     public static bool TryDecode(string? text, Base64Alphabet alphabet, out byte[] bytes)
     {
         bytes = [];
-        return text is not null && TryDecode(text.AsSpan(), alphabet, out bytes);
+        return text is not null && TryDecodeCore(text.AsSpan(), alphabet, out bytes);
     }
 
     public static byte[] Decode(string text) =>
@@ -64,7 +65,7 @@ public static class UnpaddedBase64
         }
     }
 
-    private static bool TryDecode(ReadOnlySpan<char> text, Base64Alphabet? required, out byte[] bytes)
+    private static bool TryDecodeCore(ReadOnlySpan<char> text, Base64Alphabet? required, out byte[] bytes)
     {
         bytes = [];
         var body = text.TrimEnd('=');
@@ -94,7 +95,6 @@ public static class UnpaddedBase64
                 };
             }
             standard[body.Length..].Fill('=');
-            if (remainder != 0 && !LastCharacterIsCanonical(standard[body.Length - 1], remainder)) return false;
 
             var decoded = new byte[paddedLength / 4 * 3 - (4 - remainder) % 4];
             if (!Convert.TryFromBase64Chars(standard, decoded, out var written) || written != decoded.Length) return false;
@@ -117,17 +117,6 @@ public static class UnpaddedBase64
         if (standardOnly && urlSafeOnly) return null;
         var found = urlSafeOnly ? Base64Alphabet.UrlSafe : standardOnly ? Base64Alphabet.Standard : required ?? Base64Alphabet.Standard;
         return required is { } r && r != found ? null : found;
-    }
-
-    /// <summary>
-    /// The last character of a 2- or 3-character group carries 4 or 2 bits that belong to no
-    /// byte; an encoder leaves them zero.
-    /// </summary>
-    private static bool LastCharacterIsCanonical(char standardChar, int remainder)
-    {
-        var value = StandardAlphabet.IndexOf(standardChar);
-        var unusedBitsMask = remainder == 2 ? 0b1111 : 0b11;
-        return (value & unusedBitsMask) == 0;
     }
 
     private const string StandardAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
