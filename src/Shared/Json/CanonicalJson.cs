@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,69 +7,177 @@ using System.Text.Json.Nodes;
 namespace Cluster.Shared.Json;
 
 /// <summary>
-/// Matrix canonical JSON (spec appendix "Canonical JSON"): object keys ordered by
-/// Unicode code point, no insignificant whitespace, UTF-8, and the shortest escape
-/// for every character. Signatures and hashes are computed over these bytes, so two
-/// servers must produce them identically.
+/// Matrix canonical JSON (spec appendix "Canonical JSON"): object keys ordered by Unicode code
+/// point, no insignificant whitespace, UTF-8, and the shortest escape for every character.
+/// Signatures and hashes are computed over these bytes, so two servers must produce them identically.
 /// </summary>
+/// <remarks>
+/// Numbers: an integer is written as its digits, whatever its size, with <c>-0</c> written as
+/// <c>0</c> (as the spec's example requires). A number with a fraction or exponent is not
+/// canonical JSON at all; room versions 6 and later refuse such events on the way in
+/// (<see cref="StrictJson"/>). Versions 1-5 still carry them, so they are written as Synapse's
+/// canonicaljson writes them (Python's float repr: <c>1e10</c> becomes <c>10000000000.0</c>, <c>2.50</c>
+/// becomes <c>2.5</c>) because that is what their hashes and signatures were computed over. This
+/// departs from the spec's example <c>1e10 → 10000000000</c>, which matrix-spec issue #2424 reports
+/// as wrong. NaN and infinities throw <see cref="CanonicalJsonException"/>.
+/// </remarks>
 public static class CanonicalJson
 {
+    /// <summary>Deeper values throw instead of risking the stack; far beyond any event a server accepts.</summary>
+    public const int MaxDepth = 1000;
+
     public static byte[] Encode(JsonNode? node)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        Encode(node, buffer);
-        return buffer.WrittenSpan.ToArray();
+        var writer = new CanonicalJsonWriter(1024);
+        try
+        {
+            WriteNode(node, ref writer, 0);
+            return writer.Written.ToArray();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    public static void Encode(JsonNode? node, IBufferWriter<byte> output)
+    {
+        var writer = new CanonicalJsonWriter(1024);
+        try
+        {
+            WriteNode(node, ref writer, 0);
+            output.Write(writer.Written);
+        }
+        finally
+        {
+            writer.Dispose();
+        }
     }
 
     public static string EncodeToString(JsonNode? node) => Encoding.UTF8.GetString(Encode(node));
 
-    public static void Encode(JsonNode? node, IBufferWriter<byte> output) => WriteNode(node, output);
+    /// <summary>
+    /// Encodes straight from a parsed document, without building nodes: the cheapest way from
+    /// received bytes to the bytes a hash or signature covers.
+    /// </summary>
+    public static byte[] Encode(JsonElement element)
+    {
+        var writer = new CanonicalJsonWriter(1024);
+        try
+        {
+            WriteElement(element, ref writer, 0);
+            return writer.Written.ToArray();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
 
-    private static void WriteNode(JsonNode? node, IBufferWriter<byte> output)
+    public static void Encode(JsonElement element, IBufferWriter<byte> output)
+    {
+        var writer = new CanonicalJsonWriter(1024);
+        try
+        {
+            WriteElement(element, ref writer, 0);
+            output.Write(writer.Written);
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Encodes an object leaving out some of its top-level keys, as hashing and signing need
+    /// (<c>signatures</c>, <c>unsigned</c>, <c>hashes</c>), without copying the object first.
+    /// </summary>
+    public static byte[] EncodeWithout(JsonObject obj, params ReadOnlySpan<string> omittedTopLevelKeys)
+    {
+        var writer = new CanonicalJsonWriter(1024);
+        try
+        {
+            WriteObject(obj, ref writer, 1, omittedTopLevelKeys);
+            return writer.Written.ToArray();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Encodes a parsed object leaving out some of its top-level keys: checks a received event's
+    /// content hash or a request's signature straight from the bytes that arrived.
+    /// </summary>
+    public static byte[] EncodeWithout(JsonElement obj, params ReadOnlySpan<string> omittedTopLevelKeys)
+    {
+        if (obj.ValueKind != JsonValueKind.Object)
+            throw new CanonicalJsonException($"Expected a JSON object, found {obj.ValueKind}.");
+        var writer = new CanonicalJsonWriter(1024);
+        try
+        {
+            WriteElementObject(obj, ref writer, 1, omittedTopLevelKeys);
+            return writer.Written.ToArray();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    private static void WriteNode(JsonNode? node, ref CanonicalJsonWriter writer, int depth)
     {
         switch (node)
         {
             case null:
-                WriteAscii("null", output);
+                writer.WriteRaw("null"u8);
                 break;
             case JsonObject obj:
-                WriteObject(obj, output);
+                WriteObject(obj, ref writer, depth + 1, []);
                 break;
             case JsonArray array:
-                WriteByte((byte)'[', output);
+                CheckDepth(depth + 1);
+                writer.WriteByte((byte)'[');
                 for (var i = 0; i < array.Count; i++)
                 {
-                    if (i > 0) WriteByte((byte)',', output);
-                    WriteNode(array[i], output);
+                    if (i > 0) writer.WriteByte((byte)',');
+                    WriteNode(array[i], ref writer, depth + 1);
                 }
-                WriteByte((byte)']', output);
+                writer.WriteByte((byte)']');
                 break;
             case JsonValue value:
-                WriteValue(value, output);
+                WriteValue(value, ref writer, depth);
                 break;
             default:
                 throw new CanonicalJsonException($"Unsupported JSON node type {node.GetType().Name}.");
         }
     }
 
-    private static void WriteObject(JsonObject obj, IBufferWriter<byte> output)
+    private static void WriteObject(JsonObject obj, ref CanonicalJsonWriter writer, int depth, scoped ReadOnlySpan<string> omittedKeys)
     {
+        CheckDepth(depth);
         var count = obj.Count;
         var entries = ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Rent(Math.Max(count, 1));
         try
         {
             var n = 0;
-            foreach (var entry in obj) entries[n++] = entry;
+            // Indexing, unlike foreach, does not allocate an enumerator per object.
+            for (var i = 0; i < count; i++)
+            {
+                var entry = obj.GetAt(i);
+                if (omittedKeys.IsEmpty || !omittedKeys.Contains(entry.Key)) entries[n++] = entry;
+            }
             Array.Sort(entries, 0, n, EntryComparer.Instance);
-            WriteByte((byte)'{', output);
+            writer.WriteByte((byte)'{');
             for (var i = 0; i < n; i++)
             {
-                if (i > 0) WriteByte((byte)',', output);
-                WriteString(entries[i].Key, output);
-                WriteByte((byte)':', output);
-                WriteNode(entries[i].Value, output);
+                if (i > 0) writer.WriteByte((byte)',');
+                writer.WriteString(entries[i].Key);
+                writer.WriteByte((byte)':');
+                WriteNode(entries[i].Value, ref writer, depth);
             }
-            WriteByte((byte)'}', output);
+            writer.WriteByte((byte)'}');
         }
         finally
         {
@@ -78,157 +186,126 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteValue(JsonValue value, IBufferWriter<byte> output)
+    private static void WriteValue(JsonValue value, ref CanonicalJsonWriter writer, int depth)
     {
-        switch (value.GetValueKind())
+        // Nodes from JsonNode.Parse and StrictJson wrap a JsonElement; reading it directly
+        // avoids materialising a string for every value.
+        if (value.TryGetValue<JsonElement>(out var element)) { WriteElement(element, ref writer, depth); return; }
+        if (value.TryGetValue<string>(out var s)) { writer.WriteString(s); return; }
+        if (value.TryGetValue<long>(out var l)) { writer.WriteInteger(l); return; }
+        if (value.TryGetValue<int>(out var i)) { writer.WriteInteger(i); return; }
+        if (value.TryGetValue<bool>(out var b)) { writer.WriteRaw(b ? "true"u8 : "false"u8); return; }
+        if (value.TryGetValue<double>(out var d)) { writer.WriteLegacyFloat(d); return; }
+        // Any other CLR value (ulong, decimal, Guid...): let System.Text.Json say what JSON it stands for.
+        WriteElement(JsonElement.Parse(value.ToJsonString()), ref writer, depth);
+    }
+
+    private static void WriteElement(JsonElement element, ref CanonicalJsonWriter writer, int depth)
+    {
+        switch (element.ValueKind)
         {
+            case JsonValueKind.Object:
+                WriteElementObject(element, ref writer, depth + 1, []);
+                break;
+            case JsonValueKind.Array:
+                CheckDepth(depth + 1);
+                writer.WriteByte((byte)'[');
+                var first = true;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (!first) writer.WriteByte((byte)',');
+                    first = false;
+                    WriteElement(item, ref writer, depth + 1);
+                }
+                writer.WriteByte((byte)']');
+                break;
             case JsonValueKind.String:
-                WriteString(value.GetValue<string>(), output);
-                return;
-            case JsonValueKind.True:
-                WriteAscii("true", output);
-                return;
-            case JsonValueKind.False:
-                WriteAscii("false", output);
-                return;
-            case JsonValueKind.Null:
-                WriteAscii("null", output);
-                return;
+                var quoted = JsonMarshal.GetRawUtf8Value(element);
+                writer.WriteJsonEncodedString(quoted[1..^1]);
+                break;
             case JsonValueKind.Number:
-                WriteNumber(value, output);
-                return;
+                WriteNumberLiteral(JsonMarshal.GetRawUtf8Value(element), ref writer);
+                break;
+            case JsonValueKind.True:
+                writer.WriteRaw("true"u8);
+                break;
+            case JsonValueKind.False:
+                writer.WriteRaw("false"u8);
+                break;
+            case JsonValueKind.Null:
+                writer.WriteRaw("null"u8);
+                break;
             default:
-                throw new CanonicalJsonException($"Unsupported JSON value kind {value.GetValueKind()}.");
+                throw new CanonicalJsonException($"Unsupported JSON value kind {element.ValueKind}.");
         }
     }
 
-    private static void WriteNumber(JsonValue value, IBufferWriter<byte> output)
+    private static void WriteElementObject(JsonElement element, ref CanonicalJsonWriter writer, int depth, scoped ReadOnlySpan<string> omittedKeys)
     {
-        if (value.TryGetValue<long>(out var l)) { WriteAscii(l.ToString(CultureInfo.InvariantCulture), output); return; }
-        if (value.TryGetValue<int>(out var i)) { WriteAscii(i.ToString(CultureInfo.InvariantCulture), output); return; }
-        if (value.TryGetValue<JsonElement>(out var element))
+        CheckDepth(depth);
+        var mark = writer.Names.Mark;
+        if (!SortedProperties.TryCollect(element, ref writer.Names, out var sorted))
+            throw new CanonicalJsonException("Key contains an unpaired surrogate escape.");
+        try
         {
-            if (element.TryGetInt64(out l)) { WriteAscii(l.ToString(CultureInfo.InvariantCulture), output); return; }
-            WriteDouble(element.GetDouble(), output);
+            var repeated = sorted.IndexOfRepeatedName(writer.Names.Storage);
+            if (repeated >= 0)
+                throw new CanonicalJsonException($"Object has the key \"{sorted.Items[repeated].Property.Name}\" twice.");
+            writer.WriteByte((byte)'{');
+            var written = 0;
+            for (var i = 0; i < sorted.Items.Length; i++)
+            {
+                if (!omittedKeys.IsEmpty && IsOmitted(sorted.Items[i].Property, omittedKeys)) continue;
+                if (written++ > 0) writer.WriteByte((byte)',');
+                // Storage is fetched again each time: writing a nested object may have moved it.
+                writer.WriteUtf8String(sorted.Items[i].Name(writer.Names.Storage));
+                writer.WriteByte((byte)':');
+                WriteElement(sorted.Items[i].Property.Value, ref writer, depth);
+            }
+            writer.WriteByte((byte)'}');
+        }
+        finally
+        {
+            sorted.Dispose();
+            writer.Names.Release(mark);
+        }
+    }
+
+    /// <summary>
+    /// A number as written in a document. Integers keep their digits (any size: versions 1-5 may
+    /// exceed 2^53); anything with a fraction or exponent is a legacy float.
+    /// </summary>
+    private static void WriteNumberLiteral(ReadOnlySpan<byte> literal, ref CanonicalJsonWriter writer)
+    {
+        if (literal.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0)
+        {
+            writer.WriteRaw(literal.SequenceEqual("-0"u8) ? "0"u8 : literal);
             return;
         }
-        if (value.TryGetValue<ulong>(out var ul)) { WriteAscii(ul.ToString(CultureInfo.InvariantCulture), output); return; }
-        if (value.TryGetValue<double>(out var d)) { WriteDouble(d, output); return; }
-        if (value.TryGetValue<decimal>(out var m)) { WriteAscii(m.ToString(CultureInfo.InvariantCulture), output); return; }
-        throw new CanonicalJsonException("Unsupported numeric JSON value.");
+        if (!double.TryParse(literal, System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            throw new CanonicalJsonException("Number is too large for a double and has no canonical form.");
+        writer.WriteLegacyFloat(value);
     }
 
-    private static void WriteDouble(double d, IBufferWriter<byte> output)
+    private static bool IsOmitted(JsonProperty property, ReadOnlySpan<string> omittedKeys)
     {
-        if (double.IsNaN(d) || double.IsInfinity(d))
-            throw new CanonicalJsonException("NaN and infinities cannot be encoded as JSON.");
-        // Integral doubles are written as integers; older room versions may carry real floats.
-        if (Math.Floor(d) == d && Math.Abs(d) < 1e17)
-            WriteAscii(((long)d).ToString(CultureInfo.InvariantCulture), output);
-        else
-            WriteAscii(d.ToString("R", CultureInfo.InvariantCulture), output);
+        foreach (var key in omittedKeys)
+            if (property.NameEquals(key)) return true;
+        return false;
     }
 
-    private static void WriteString(string s, IBufferWriter<byte> output)
+    private static void CheckDepth(int depth)
     {
-        // Worst case: every char becomes a 6-byte \u00XX escape, or 3 UTF-8 bytes.
-        var span = output.GetSpan(s.Length * 6 + 2);
-        var pos = 0;
-        span[pos++] = (byte)'"';
-        for (var i = 0; i < s.Length; i++)
-        {
-            var c = s[i];
-            if (c < 0x80)
-            {
-                switch (c)
-                {
-                    case '"': span[pos++] = (byte)'\\'; span[pos++] = (byte)'"'; break;
-                    case '\\': span[pos++] = (byte)'\\'; span[pos++] = (byte)'\\'; break;
-                    case '\b': span[pos++] = (byte)'\\'; span[pos++] = (byte)'b'; break;
-                    case '\f': span[pos++] = (byte)'\\'; span[pos++] = (byte)'f'; break;
-                    case '\n': span[pos++] = (byte)'\\'; span[pos++] = (byte)'n'; break;
-                    case '\r': span[pos++] = (byte)'\\'; span[pos++] = (byte)'r'; break;
-                    case '\t': span[pos++] = (byte)'\\'; span[pos++] = (byte)'t'; break;
-                    default:
-                        if (c < 0x20)
-                        {
-                            span[pos++] = (byte)'\\'; span[pos++] = (byte)'u';
-                            span[pos++] = (byte)'0'; span[pos++] = (byte)'0';
-                            span[pos++] = HexLower[c >> 4]; span[pos++] = HexLower[c & 0xF];
-                        }
-                        else span[pos++] = (byte)c;
-                        break;
-                }
-            }
-            else if (char.IsHighSurrogate(c))
-            {
-                if (i + 1 >= s.Length || !char.IsLowSurrogate(s[i + 1]))
-                    throw new CanonicalJsonException("String contains an unpaired UTF-16 surrogate.");
-                var rune = new Rune(c, s[++i]);
-                pos += rune.EncodeToUtf8(span[pos..]);
-            }
-            else if (char.IsLowSurrogate(c))
-            {
-                throw new CanonicalJsonException("String contains an unpaired UTF-16 surrogate.");
-            }
-            else
-            {
-                pos += new Rune(c).EncodeToUtf8(span[pos..]);
-            }
-        }
-        span[pos++] = (byte)'"';
-        output.Advance(pos);
-    }
-
-    private static ReadOnlySpan<byte> HexLower => "0123456789abcdef"u8;
-
-    private static void WriteByte(byte b, IBufferWriter<byte> output)
-    {
-        output.GetSpan(1)[0] = b;
-        output.Advance(1);
-    }
-
-    private static void WriteAscii(string s, IBufferWriter<byte> output)
-    {
-        var span = output.GetSpan(s.Length);
-        for (var i = 0; i < s.Length; i++) span[i] = (byte)s[i];
-        output.Advance(s.Length);
+        if (depth > MaxDepth)
+            throw new CanonicalJsonException($"JSON nests deeper than {MaxDepth} levels.");
     }
 
     private sealed class EntryComparer : IComparer<KeyValuePair<string, JsonNode?>>
     {
         public static readonly EntryComparer Instance = new();
+
         public int Compare(KeyValuePair<string, JsonNode?> x, KeyValuePair<string, JsonNode?> y) =>
             CodePointComparer.Instance.Compare(x.Key, y.Key);
     }
 }
-
-/// <summary>
-/// Orders strings by Unicode code point, which differs from UTF-16 ordinal order for
-/// characters above U+FFFF versus U+E000..U+FFFF.
-/// </summary>
-public sealed class CodePointComparer : IComparer<string>
-{
-    public static readonly CodePointComparer Instance = new();
-
-    public int Compare(string? x, string? y)
-    {
-        if (ReferenceEquals(x, y)) return 0;
-        if (x is null) return -1;
-        if (y is null) return 1;
-        var n = Math.Min(x.Length, y.Length);
-        for (var i = 0; i < n; i++)
-        {
-            var a = x[i];
-            var b = y[i];
-            if (a == b) continue;
-            return Fix(a) - Fix(b);
-        }
-        return x.Length - y.Length;
-    }
-
-    // Surrogates (code points >= U+10000) must sort after U+E000..U+FFFF.
-    private static int Fix(char c) => c < 0xD800 ? c : c >= 0xE000 ? c - 0x800 : c + 0x2000;
-}
-
-public sealed class CanonicalJsonException(string message) : Exception(message);
