@@ -1,10 +1,8 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cluster.Shared.Json;
 using Cluster.Shared.RoomVersions;
-using Cluster.Shared.Signing;
 using Cluster.Shared.Text;
 
 namespace Cluster.Shared.Events;
@@ -64,11 +62,6 @@ public static class EventHashing
     /// <summary>The reference hash of an event already put through the redaction algorithm.</summary>
     public static byte[] ReferenceHashOfRedacted(JsonObject redacted) => Sha256Except(redacted, NotInReferenceHash);
 
-    // Hashes the encoder's buffer directly rather than copying it out first.
-    private static byte[] Sha256Except(JsonObject obj, ReadOnlySpan<string> excludedKeys)
-    {
-        var buffer = new ArrayBufferWriter<byte>(2048);
-        CanonicalJsonExcept.Encode(obj, excludedKeys, buffer);
-        return SHA256.HashData(buffer.WrittenSpan);
-    }
+    private static byte[] Sha256Except(JsonObject obj, ReadOnlySpan<string> excludedKeys) =>
+        SHA256.HashData(CanonicalJson.EncodeWithout(obj, excludedKeys));
 }

@@ -19,7 +19,7 @@ public static class JsonSignatures
 
     /// <summary>The bytes a signature covers.</summary>
     /// <exception cref="CanonicalJsonException">The object holds a value canonical JSON cannot express.</exception>
-    public static byte[] SigningBytes(JsonObject obj) => CanonicalJsonExcept.Encode(obj, NotSigned);
+    public static byte[] SigningBytes(JsonObject obj) => CanonicalJson.EncodeWithout(obj, NotSigned);
 
     /// <summary>The unpadded Base64 signature of <paramref name="obj"/>, leaving the object untouched.</summary>
     public static string ComputeSignature(JsonObject obj, Ed25519SigningKey key) =>
