@@ -205,7 +205,7 @@ public sealed class SyncToken : IEquatable<SyncToken>
     {
         var hash = new HashCode();
         foreach (var stream in _streams) hash.Add(stream);
-        return hash.GetHashCode();
+        return hash.ToHashCode();
     }
 
     public static bool operator ==(SyncToken? left, SyncToken? right) => left is null ? right is null : left.Equals(right);
