@@ -88,6 +88,9 @@ public sealed class SyncToken : IEquatable<SyncToken>
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
+        // The usual case on /sync: the reader's current token is already past the client's.
+        if (a.IsBeforeOrEqual(b)) return b;
+        if (b.IsBeforeOrEqual(a)) return a;
         var streams = new StreamPositionVector[SyncStreams.Count];
         for (var i = 0; i < streams.Length; i++) streams[i] = StreamPositionVector.Max(a._streams[i], b._streams[i]);
         return new SyncToken(streams);

@@ -135,6 +135,15 @@ public class SyncTokenTests
         }, iter: 1000);
 
     [Test]
+    public void MaxOfOrderedTokensIsTheLaterOne()
+    {
+        var later = Example.WithAdvanced(SyncStream.Events, 2, 2000);
+
+        Assert.That(SyncToken.Max(Example, later), Is.SameAs(later));
+        Assert.That(SyncToken.Max(later, Example), Is.SameAs(later));
+    }
+
+    [Test]
     public void IsBeforeOrEqualRequiresEveryStream() =>
         Gen.Select(TokenGen.SyncToken, TokenGen.SyncToken).Sample((a, b) =>
             a.IsBeforeOrEqual(b) == Enum.GetValues<SyncStream>().All(s => a[s].IsBeforeOrEqual(b[s])), iter: 1000);
