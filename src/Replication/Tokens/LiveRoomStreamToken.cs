@@ -21,6 +21,9 @@ public sealed class LiveRoomStreamToken(StreamPositionVector positions) : RoomSt
     public static new LiveRoomStreamToken Parse(string? text) =>
         TryParse(text, out var token, out var error) ? token : throw new InvalidTokenException(TokenKind.RoomStream, error);
 
+    public static bool TryParse([NotNullWhen(true)] string? text, [NotNullWhen(true)] out LiveRoomStreamToken? token) =>
+        TryParse(text, out token, out _);
+
     public static bool TryParse([NotNullWhen(true)] string? text, [NotNullWhen(true)] out LiveRoomStreamToken? token, out TokenError error)
     {
         token = null;

@@ -55,6 +55,9 @@ public class RoomStreamTokenTests
     {
         Assert.That(LiveRoomStreamToken.TryParse("t426-2633508", out _, out var error), Is.False);
         Assert.That(error, Is.EqualTo(TokenError.TopologicalNotAllowed));
+        Assert.That(LiveRoomStreamToken.TryParse("t426-2633508", out LiveRoomStreamToken? _), Is.False);
+        Assert.That(LiveRoomStreamToken.TryParse("m56~2.58", out LiveRoomStreamToken? live), Is.True);
+        Assert.That(live!.Positions.PositionOf(2), Is.EqualTo(58));
     }
 
     [Test]
