@@ -42,6 +42,7 @@ public sealed class SchemaGate(MigrationCatalog catalog, SchemaGateBackoff backo
         var delay = backoff.Initial;
         string? lastReport = null;
         var lastReportAt = DateTime.MinValue;
+        var startedAt = DateTime.UtcNow;
 
         while (true)
         {
@@ -54,8 +55,11 @@ public sealed class SchemaGate(MigrationCatalog catalog, SchemaGateBackoff backo
                 var found = SchemaHistory.Highest(applied);
                 if (pending.Count == 0)
                 {
-                    if (lastReport is not null)
-                        logger.LogInformation("Database schema reached version {SchemaVersion}; continuing", found);
+                    if (lastReport is null)
+                        logger.LogInformation("Database schema is at version {SchemaVersion}", found);
+                    else
+                        logger.LogInformation("Database schema reached version {SchemaVersion} after {WaitedMs} ms; continuing",
+                            found, (long)(DateTime.UtcNow - startedAt).TotalMilliseconds);
                     return found;
                 }
                 report = $"Waiting for the database schema: at version {found}, this build needs {catalog.LatestVersion} (Main applies migrations at start)";

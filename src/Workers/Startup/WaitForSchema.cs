@@ -12,11 +12,8 @@ namespace Cluster.Workers.Startup;
 /// </summary>
 internal sealed class WaitForSchema(NpgsqlDataSource dataSource, ILogger<WaitForSchema> logger) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        var version = await new SchemaGate(logger).WaitForSchemaAsync(dataSource, cancellationToken);
-        logger.LogInformation("Database schema at version {SchemaVersion}", version);
-    }
+    public async Task StartAsync(CancellationToken cancellationToken) =>
+        await new SchemaGate(logger).WaitForSchemaAsync(dataSource, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -65,6 +65,15 @@ public class SchemaGateTests : FreshDatabaseTest
     }
 
     [Test]
+    public async Task RefusesAVersionRecordedUnderAnotherName()
+    {
+        await SchemaMigrator.MigrateAsync(DataSource, CancellationToken.None);
+        await ExecuteAsync("UPDATE schema_migrations SET name = 'something_else' WHERE version = 1");
+
+        Assert.ThrowsAsync<SchemaHistoryMismatchException>(() => Gate().WaitForSchemaAsync(DataSource, CancellationToken.None));
+    }
+
+    [Test]
     public void StopsWaitingWhenCancelled()
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
