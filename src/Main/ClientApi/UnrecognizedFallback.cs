@@ -25,7 +25,7 @@ internal static class UnrecognizedFallback
             var values = new RouteValueDictionary();
             var pathKnown = knownPaths.Value.Any(m => m.TryMatch(context.Request.Path, values));
             return pathKnown
-                ? MatrixError.Result(StatusCodes.Status405MethodNotAllowed, "M_UNRECOGNIZED", "Unrecognized request method")
+                ? MatrixError.Response(StatusCodes.Status405MethodNotAllowed, "M_UNRECOGNIZED", "Unrecognized request method")
                 : MatrixError.Unrecognized();
         });
     }
