@@ -404,7 +404,7 @@ public sealed class StreamPositionVector : IEquatable<StreamPositionVector>
         var hash = new HashCode();
         hash.Add(Minimum);
         foreach (var entry in _ahead) hash.Add(entry);
-        return hash.GetHashCode();
+        return hash.ToHashCode();
     }
 
     public static bool operator ==(StreamPositionVector? left, StreamPositionVector? right) =>

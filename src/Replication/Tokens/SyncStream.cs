@@ -3,7 +3,8 @@ namespace Cluster.Replication.Tokens;
 /// <summary>
 /// The streams a /sync token records, numbered in the order their fields appear in the token. The order is
 /// part of the token format: new streams are only ever appended, so tokens minted before a stream existed
-/// still parse (the missing trailing fields read as position 0).
+/// still parse (the missing trailing fields read as position 0). Cache invalidation is deliberately absent:
+/// clients never see it, so it has no place in a client's token.
 /// </summary>
 public enum SyncStream
 {

@@ -88,6 +88,9 @@ public sealed class SyncToken : IEquatable<SyncToken>
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
+        // The usual case on /sync: the reader's current token is already past the client's.
+        if (a.IsBeforeOrEqual(b)) return b;
+        if (b.IsBeforeOrEqual(a)) return a;
         var streams = new StreamPositionVector[SyncStreams.Count];
         for (var i = 0; i < streams.Length; i++) streams[i] = StreamPositionVector.Max(a._streams[i], b._streams[i]);
         return new SyncToken(streams);
@@ -205,7 +208,7 @@ public sealed class SyncToken : IEquatable<SyncToken>
     {
         var hash = new HashCode();
         foreach (var stream in _streams) hash.Add(stream);
-        return hash.GetHashCode();
+        return hash.ToHashCode();
     }
 
     public static bool operator ==(SyncToken? left, SyncToken? right) => left is null ? right is null : left.Equals(right);
