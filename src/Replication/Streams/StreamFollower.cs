@@ -85,7 +85,7 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
     private readonly List<StreamUpdate> _heldBack = [];
     private long _floor;
     private bool _listedAll;
-    private bool _trusted;
+    private volatile bool _trusted;
     private DateTime _lastResync;
 
     private volatile StreamPositionVector _positions = StreamPositionVector.Zero;
@@ -115,6 +115,12 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
 
     /// <summary>What this follower has applied: per writer, every row at or below is delivered.</summary>
     public StreamPositionVector Positions => _positions;
+
+    /// <summary>
+    /// Whether live updates are being applied as they arrive; false from a lost connection until a
+    /// catch-up from PostgreSQL has finished with the bus proven to deliver again.
+    /// </summary>
+    public bool IsFollowingLive => _trusted;
 
     /// <summary>Adds a consumer; only before <see cref="StartAsync"/>.</summary>
     public void AddConsumer(IStreamConsumer<TRow> consumer)
@@ -213,6 +219,9 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
         if (update.Position <= known)
         {
             Interlocked.Increment(ref Statistics.DuplicateCount);
+            // A new writer's registration: from now on it holds the minimum where it stands.
+            if (_known.TryAdd(writer, known))
+                PublishPositions();
             return;
         }
         if (update.PreviousPosition > known || update.RowsOmitted)
