@@ -28,9 +28,9 @@ public sealed class StreamWriterOptions
 /// <summary>
 /// One instance's writer for one stream. Allocates positions from the stream's sequence,
 /// tracks which are still being written, and announces its persisted position (with the rows
-/// up to it) once everything it allocated at or below that position has finished: first to
-/// stream_positions, then on the bus. An announcement names the previous position, so a
-/// reader can tell when it missed one.
+/// up to it) once everything it allocated at or below that position has finished: on the bus,
+/// then in stream_positions. An announcement names the previous position, so a reader can
+/// tell when it missed one.
 /// </summary>
 /// <remarks>
 /// On start the writer takes the sequence's current value as its position: nothing of ours
@@ -54,13 +54,15 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
     private readonly SortedSet<long> _unknownOutcomes = [];
 
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly SemaphoreSlim _persistWake = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private IDisposable? _subscription;
     private Task _announcer = Task.CompletedTask;
+    private Task _persister = Task.CompletedTask;
     private int _idleAnnounceScheduled;
     private int _heartbeatRequested;
 
-    // Only the announcer loop writes these.
+    // Only the announcer loop writes _announced, only the persister loop _persisted.
     private long _announced;
     private long _persisted;
     private long _lastPublishTimestamp;
@@ -88,7 +90,7 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
     /// <summary>Every row this writer has at or below this position is committed (maybe not yet announced).</summary>
     public long Position => _tracker.Position;
 
-    /// <summary>The position last written to stream_positions; announcements never go beyond it.</summary>
+    /// <summary>The position last written to stream_positions (it trails the announcements by a round trip).</summary>
     public long PersistedPosition => Volatile.Read(ref _persisted);
 
     /// <summary>
@@ -126,6 +128,7 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
             throw;
         }
         writer._announcer = Task.Run(writer.AnnounceLoopAsync, CancellationToken.None);
+        writer._persister = Task.Run(writer.PersistLoopAsync, CancellationToken.None);
         return writer;
     }
 
@@ -229,15 +232,17 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
             Wake();
     }
 
-    private void Wake()
+    private void Wake() => Signal(_wake);
+
+    private static void Signal(SemaphoreSlim signal)
     {
         try
         {
-            _wake.Release();
+            signal.Release();
         }
         catch (SemaphoreFullException)
         {
-            // Already awake.
+            // Already signalled.
         }
     }
 
@@ -295,20 +300,63 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         var target = _tracker.Position;
         var heartbeatDue = Interlocked.Exchange(ref _heartbeatRequested, 0) != 0
             || Stopwatch.GetElapsedTime(_lastPublishTimestamp) >= _options.HeartbeatInterval;
-        if (target == _announced && !heartbeatDue)
-            return;
-
-        if (target > _persisted)
+        if (target != _announced || heartbeatDue)
         {
-            await using var command = _dataSource.CreateCommand(
-                "UPDATE stream_positions SET stream_id = GREATEST(stream_id, $3) WHERE stream_name = $1 AND instance_id = $2");
-            command.Parameters.AddWithValue(Stream);
-            command.Parameters.AddWithValue(WriterId);
-            command.Parameters.AddWithValue(target);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _persisted, target);
+            await PublishUpToAsync(target, cancellationToken).ConfigureAwait(false);
+            Signal(_persistWake);
         }
+    }
 
+    // stream_positions follows the bus rather than leading it, and on its own loop, keeping a
+    // database round trip out of the replication lag. A reader never needs it to be current:
+    // a live update it missed shows up as a gap in the next update or heartbeat, and the rows
+    // are in their table before they are announced.
+    private async Task PersistLoopAsync()
+    {
+        var stopping = _stopping.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await _persistWake.WaitAsync(stopping).ConfigureAwait(false);
+                await PersistAsync(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Storing {Stream} position for writer {Writer} failed; retrying", Stream, WriterId);
+                try
+                {
+                    await Task.Delay(_options.RetryDelay, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                Signal(_persistWake);
+            }
+        }
+    }
+
+    private async Task PersistAsync(CancellationToken cancellationToken)
+    {
+        var announced = Interlocked.Read(ref _announced);
+        if (announced <= _persisted)
+            return;
+        await using var command = _dataSource.CreateCommand(
+            "UPDATE stream_positions SET stream_id = GREATEST(stream_id, $3) WHERE stream_name = $1 AND instance_id = $2");
+        command.Parameters.AddWithValue(Stream);
+        command.Parameters.AddWithValue(WriterId);
+        command.Parameters.AddWithValue(announced);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _persisted, announced);
+    }
+
+    private async Task PublishUpToAsync(long target, CancellationToken cancellationToken)
+    {
         var rows = new List<EncodedRow>();
         var omitted = false;
         lock (_lock)
@@ -333,7 +381,7 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         var update = new StreamUpdate(Stream, WriterId, _announced, target, omitted, omitted ? [] : rows);
         // From here on the announcement counts as made: if the bus drops it, readers see the
         // next one's previous position jump, or a heartbeat, and read the rows from PostgreSQL.
-        _announced = target;
+        Interlocked.Exchange(ref _announced, target);
         _lastPublishTimestamp = Stopwatch.GetTimestamp();
         try
         {
@@ -373,10 +421,12 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         _subscription?.Dispose();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _announcer.ConfigureAwait(false);
+        await _persister.ConfigureAwait(false);
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await AnnounceAsync(timeout.Token).ConfigureAwait(false);
+            await PersistAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
