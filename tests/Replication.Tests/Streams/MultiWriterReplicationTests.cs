@@ -162,6 +162,14 @@ public class MultiWriterReplicationTests : DatabaseTest
         await using (var transaction = await connection.BeginTransactionAsync())
             await TestRowStream.Instance.InsertAsync(connection, transaction, stuck.Rows(["never committed"]), CancellationToken.None);
         var stuckAt = stuck.Positions[0];
+        // And one it committed but died before announcing: only the database knows of it.
+        var unannounced = await c.Writer.AllocateAsync(1);
+        await using (var connection = await c.DataSource.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await TestRowStream.Instance.InsertAsync(connection, transaction, unannounced.Rows(["c committed, never announced"]), CancellationToken.None);
+            await transaction.CommitAsync();
+        }
 
         var workloads = new[] { new WriterWorkload(a.Writer, a.DataSource, 1), new WriterWorkload(b.Writer, b.DataSource, 2) };
         await Task.WhenAll(workloads.Select(w => w.RunAsync(concurrent: 2, transactionsEach: 15, CancellationToken.None)))
@@ -177,6 +185,7 @@ public class MultiWriterReplicationTests : DatabaseTest
         Assert.That(await Database.StoredPositionAsync("test_rows", c.Writer.WriterId), Is.LessThan(stuckAt));
         await c.Writer.DisposeAsync();
         GC.KeepAlive(stuck);
+        GC.KeepAlive(unannounced);
         // The new process announces itself before StartWriterAsync can record it: no position check meanwhile.
         _liveWriters.TryRemove(c.Writer.WriterId, out _);
 
@@ -188,7 +197,7 @@ public class MultiWriterReplicationTests : DatabaseTest
 
         await CaughtUpAsync(reader, PositionsOf([a.Writer, b.Writer, restarted.Writer]), "the reader follows the restarted writer");
         Assert.That(reader.Follower.Positions.Minimum, Is.GreaterThan(stuckAt), "the stream minimum moved past the stuck allocation");
-        Assert.That(reader.Consumer.RowsOf(c.Writer.WriterId).Select(r => r.Body), Is.EqualTo(new[] { "c before the crash", "c after the restart" }));
+        Assert.That(reader.Consumer.RowsOf(c.Writer.WriterId).Select(r => r.Body), Is.EqualTo(new[] { "c before the crash", "c committed, never announced", "c after the restart" }));
         Assert.That(after[0].Position, Is.GreaterThan(stuckAt));
         Assert.That(reader.Consumer.Violations, Is.Empty);
         await AssertEveryCommittedRowSeenOnceAsync([reader], workloads);
