@@ -1,0 +1,144 @@
+namespace Cluster.Replication.Streams;
+
+/// <summary>
+/// One writer's bookkeeping for a multi-writer stream: which positions it has asked the
+/// sequence for, which are still being written, and so how far its rows are known to be
+/// persisted. Pure logic, no I/O, thread-safe.
+/// </summary>
+/// <remarks>
+/// The writer's position P promises: every row this writer will ever have at or below P is
+/// already committed. So P may not pass a position still in flight, nor a sequence request
+/// still on the wire (its answer is unknown but is above every value the sequence had handed
+/// out when the request started: the request's floor). Other than that P may rise to the highest
+/// sequence value known to be handed out, by us or anyone: that is how an idle writer stops
+/// holding readers back.
+/// </remarks>
+public sealed class WriterPositionTracker
+{
+    private readonly Lock _lock = new();
+    private readonly SortedSet<long> _inFlight = [];
+    // Floors of sequence requests not yet answered, with multiplicity.
+    private readonly SortedDictionary<long, int> _pendingFloors = [];
+    private long _highestKnown;
+    private long _position;
+
+    /// <param name="position">The position to start from (persisted, or the sequence's current value).</param>
+    public WriterPositionTracker(long position)
+    {
+        if (position < 0)
+            throw new ArgumentOutOfRangeException(nameof(position), position, "Stream positions are never negative.");
+        _position = position;
+        _highestKnown = position;
+    }
+
+    /// <summary>Every row this writer has at or below this position is committed.</summary>
+    public long Position
+    {
+        get { lock (_lock) return _position; }
+    }
+
+    /// <summary>The highest sequence value known to have been handed out.</summary>
+    public long HighestKnown
+    {
+        get { lock (_lock) return _highestKnown; }
+    }
+
+    public int InFlightCount
+    {
+        get { lock (_lock) return _inFlight.Count + _pendingFloors.Values.Sum(); }
+    }
+
+    /// <summary>Call before asking the sequence for values; pass the ticket to <see cref="EndRequest"/>.</summary>
+    public SequenceRequest BeginRequest()
+    {
+        lock (_lock)
+        {
+            var floor = _highestKnown;
+            _pendingFloors[floor] = _pendingFloors.GetValueOrDefault(floor) + 1;
+            return new SequenceRequest(floor);
+        }
+    }
+
+    /// <summary>The sequence answered: the values are now in flight. Returns whether the position moved.</summary>
+    public bool EndRequest(SequenceRequest request, IReadOnlyList<long> allocated)
+    {
+        lock (_lock)
+        {
+            RemovePending(request);
+            foreach (var value in allocated)
+            {
+                if (value <= request.Floor)
+                    throw new InvalidOperationException(
+                        $"The sequence returned {value}, not above {request.Floor} which it had already handed out.");
+                _inFlight.Add(value);
+                _highestKnown = Math.Max(_highestKnown, value);
+            }
+            return Recompute();
+        }
+    }
+
+    /// <summary>The request failed: nothing was allocated. Returns whether the position moved.</summary>
+    public bool FailRequest(SequenceRequest request)
+    {
+        lock (_lock)
+        {
+            RemovePending(request);
+            return Recompute();
+        }
+    }
+
+    /// <summary>
+    /// The rows at these positions are committed, or will never be (rolled back): either way
+    /// they no longer hold the position back. Returns whether the position moved.
+    /// </summary>
+    public bool Finish(IEnumerable<long> positions)
+    {
+        lock (_lock)
+        {
+            foreach (var position in positions)
+                _inFlight.Remove(position);
+            return Recompute();
+        }
+    }
+
+    /// <summary>
+    /// Another writer announced a position, so the sequence has handed out at least that much.
+    /// Returns whether our position moved (only when we have nothing in flight below it).
+    /// </summary>
+    public bool Observe(long handedOut)
+    {
+        lock (_lock)
+        {
+            if (handedOut <= _highestKnown)
+                return false;
+            _highestKnown = handedOut;
+            return Recompute();
+        }
+    }
+
+    private void RemovePending(SequenceRequest request)
+    {
+        if (!_pendingFloors.TryGetValue(request.Floor, out var count))
+            throw new InvalidOperationException("This sequence request was already ended.");
+        if (count == 1)
+            _pendingFloors.Remove(request.Floor);
+        else
+            _pendingFloors[request.Floor] = count - 1;
+    }
+
+    private bool Recompute()
+    {
+        var candidate = _highestKnown;
+        if (_inFlight.Count > 0)
+            candidate = Math.Min(candidate, _inFlight.Min - 1);
+        if (_pendingFloors.Count > 0)
+            candidate = Math.Min(candidate, _pendingFloors.Keys.First());
+        if (candidate <= _position)
+            return false;
+        _position = candidate;
+        return true;
+    }
+}
+
+/// <summary>A sequence request on the wire; its answer will be above <see cref="Floor"/>.</summary>
+public readonly record struct SequenceRequest(long Floor);

@@ -1,0 +1,49 @@
+using System.Buffers;
+using Cluster.Replication.Bus;
+using Cluster.Replication.Streams;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Cluster.Benchmarks.Replication;
+
+/// <summary>A stream of small text rows (about the size of a typing or receipt row) in its own table.</summary>
+public sealed class BenchRowStream() : StreamDefinition<string>("bench_rows", "bench_rows_stream")
+{
+    public static BenchRowStream Instance { get; } = new();
+
+    public const string Schema = """
+        CREATE SEQUENCE bench_rows_stream_seq;
+        CREATE TABLE bench_rows_stream (
+            stream_id   bigint  NOT NULL PRIMARY KEY,
+            instance_id integer NOT NULL REFERENCES instances,
+            body        text    NOT NULL);
+        CREATE INDEX bench_rows_stream_writer ON bench_rows_stream (instance_id, stream_id);
+        """;
+
+    public override string DataColumns => "t.body";
+
+    public override string ReadRow(NpgsqlDataReader reader, int firstOrdinal) => reader.GetString(firstOrdinal);
+
+    public override async Task InsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StreamRow<string>> rows,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO bench_rows_stream (stream_id, instance_id, body) SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[])",
+            connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Position).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.WriterId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override void Encode(string row, IBufferWriter<byte> output) => output.WriteString(row);
+
+    public override string Decode(ReadOnlySpan<byte> payload)
+    {
+        var reader = new PayloadReader(payload);
+        var body = reader.ReadString();
+        reader.ExpectEnd();
+        return body;
+    }
+}
