@@ -16,7 +16,4 @@ public sealed class ClusterOptions
 
     /// <summary>StackExchange.Redis configuration string; unset means the in-process bus.</summary>
     public string? Redis { get; set; }
-
-    /// <summary>This process's instance name, shown in logs and in <c>ps</c>.</summary>
-    public string Instance { get; set; } = "main";
 }
