@@ -36,6 +36,14 @@ public abstract partial class StreamDefinition<TRow>
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StreamRow<TRow>> rows,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The insert as batch commands (no connection or transaction set), if it can be: a writer
+    /// then sends them in one batch, which PostgreSQL commits as one implicit transaction,
+    /// saving the separate COMMIT round trip. Null (the default) makes the writer call
+    /// <see cref="InsertAsync"/> inside an explicit transaction instead.
+    /// </summary>
+    public virtual IReadOnlyList<NpgsqlBatchCommand>? CreateInsertCommands(IReadOnlyList<StreamRow<TRow>> rows) => null;
+
     /// <summary>The row's bus payload.</summary>
     public abstract void Encode(TRow row, IBufferWriter<byte> output);
 

@@ -173,6 +173,12 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         using var allocation = await AllocateAsync(data.Count, connection, cancellationToken).ConfigureAwait(false);
         var rows = allocation.Rows(data);
+        if (_definition.CreateInsertCommands(rows) is { } commands)
+        {
+            await InsertAndCommitInOneRoundTripAsync(connection, allocation, commands, cancellationToken).ConfigureAwait(false);
+            allocation.Complete(rows);
+            return rows;
+        }
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
             await _definition.InsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
@@ -188,6 +194,29 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         }
         allocation.Complete(rows);
         return rows;
+    }
+
+    // The commands and the implicit COMMIT travel together: one round trip instead of BEGIN +
+    // insert, then COMMIT, which also halves the time the positions hold this writer back.
+    private static async Task InsertAndCommitInOneRoundTripAsync(
+        NpgsqlConnection connection, StreamAllocation<TRow> allocation, IReadOnlyList<NpgsqlBatchCommand> commands,
+        CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var command in commands)
+            batch.BatchCommands.Add(command);
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        // A refused statement (PostgresException) rolled the implicit transaction back: the
+        // caller's disposal of the allocation abandons the positions. Anything else (a broken
+        // connection, a cancellation with the batch on the wire) leaves the commit unknown.
+        catch (Exception e) when (e is not PostgresException)
+        {
+            allocation.CompleteWithUnknownOutcome();
+            throw;
+        }
     }
 
     void IAllocationOwner<TRow>.Complete(StreamAllocation<TRow> allocation, IReadOnlyList<StreamRow<TRow>> rows)

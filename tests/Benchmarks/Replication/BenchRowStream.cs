@@ -37,6 +37,16 @@ public sealed class BenchRowStream() : StreamDefinition<string>("bench_rows", "b
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public override IReadOnlyList<NpgsqlBatchCommand> CreateInsertCommands(IReadOnlyList<StreamRow<string>> rows)
+    {
+        var command = new NpgsqlBatchCommand(
+            "INSERT INTO bench_rows_stream (stream_id, instance_id, body) SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[])");
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Position).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.WriterId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        return [command];
+    }
+
     public override void Encode(string row, IBufferWriter<byte> output) => output.WriteString(row);
 
     public override string Decode(ReadOnlySpan<byte> payload)

@@ -65,10 +65,12 @@ public class ReplicationLagBenchmarks
         await using var connection = await _dataSource.OpenConnectionAsync();
         using var allocation = await _writer.AllocateAsync(1, connection);
         var rows = allocation.Rows([body]);
-        await using (var transaction = await connection.BeginTransactionAsync())
+        // Insert and commit in one round trip, as StreamWriter.WriteAsync does for this stream.
+        await using (var batch = new Npgsql.NpgsqlBatch(connection))
         {
-            await BenchRowStream.Instance.InsertAsync(connection, transaction, rows, CancellationToken.None);
-            await transaction.CommitAsync();
+            foreach (var command in BenchRowStream.Instance.CreateInsertCommands(rows))
+                batch.BatchCommands.Add(command);
+            await batch.ExecuteNonQueryAsync();
         }
         _committedAt[rows[0].Position] = Stopwatch.GetTimestamp();
         allocation.Complete(rows);

@@ -5,8 +5,9 @@ using Cluster.Replication.Streams;
 namespace Cluster.Benchmarks.Replication;
 
 /// <summary>
-/// Rows per second through the whole write path: allocate a position, insert the row and commit,
-/// announce it (stream_positions, then Redis), until a reader in another "process" has applied
+/// Rows per second through the whole write path: allocate a position, insert the row and commit
+/// (one round trip, see StreamWriter.WriteAsync),
+/// announce it (Redis, then stream_positions), until a reader in another "process" has applied
 /// every row. One row per transaction, four transactions in flight per writer; each writer has
 /// its own pool and Redis connection. Time per operation is time per row.
 /// </summary>

@@ -89,6 +89,21 @@ public class StreamWriterTests : DatabaseTest
     }
 
     [Test]
+    public async Task AWriteThePostgresRefusesLeavesNoRowAndDoesNotStallTheWriter()
+    {
+        await using var writer = await StartWriterAsync("writer-a");
+
+        // PostgreSQL text cannot hold a NUL character: the one-round-trip insert and commit fails.
+        Assert.ThrowsAsync<Npgsql.PostgresException>(() => writer.WriteAsync(["refused\0"], CancellationToken.None));
+        var kept = await writer.WriteAsync(["kept"], CancellationToken.None);
+
+        await using var count = Database.Admin.CreateCommand("SELECT count(*) FROM test_rows_stream");
+        Assert.That((long)(await count.ExecuteScalarAsync())!, Is.EqualTo(1));
+        Assert.That(writer.Position, Is.EqualTo(kept[0].Position));
+        await WaitForStoredPositionAsync(writer, kept[0].Position);
+    }
+
+    [Test]
     public async Task AnIdleWriterAdvancesToWhatTheOthersWrote()
     {
         await using var busy = await StartWriterAsync("writer-busy");
