@@ -1,3 +1,4 @@
+using Cluster.Replication.Tests.Streams.Support;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Cluster.Replication.Bus;
@@ -34,7 +35,7 @@ public class CatchUpBenchmarks
     public async Task<int> CatchUp()
     {
         var counter = new CountingConsumer();
-        await using var follower = new StreamFollower<string>(BenchRowStream.Instance, _environment.NewDataSource(), _bus,
+        await using var follower = new StreamFollower<string>(TestRowStream.Instance, _environment.NewDataSource(), _bus,
             new StreamFollowerOptions { StartFrom = StreamPositionVector.Zero });
         follower.AddConsumer(counter);
         await follower.StartAsync(CancellationToken.None);

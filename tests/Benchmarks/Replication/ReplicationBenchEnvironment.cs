@@ -1,3 +1,4 @@
+using Cluster.Replication.Tests.Streams.Support;
 using Cluster.Replication.Bus;
 using Cluster.Replication.Streams;
 using Cluster.Replication.Tokens;
@@ -44,7 +45,7 @@ public sealed class ReplicationBenchEnvironment : IAsyncDisposable
             admin.ConnectionString, name, new NpgsqlConnectionStringBuilder(postgres) { Database = name, MaxPoolSize = 50 }.ConnectionString);
         await using var setup = NpgsqlDataSource.Create(environment.ConnectionString);
         await SchemaMigrator.MigrateAsync(setup, CancellationToken.None);
-        await using var schema = setup.CreateCommand(BenchRowStream.Schema);
+        await using var schema = setup.CreateCommand(TestRowStream.Schema);
         await schema.ExecuteNonQueryAsync();
         return environment;
     }
@@ -78,7 +79,7 @@ public sealed class ReplicationBenchEnvironment : IAsyncDisposable
     {
         var dataSource = NewDataSource();
         var id = await new InstanceRegistry(dataSource).GetOrRegisterAsync(name, CancellationToken.None);
-        var writer = await StreamWriter<string>.StartAsync(BenchRowStream.Instance, dataSource, bus, id);
+        var writer = await StreamWriter<string>.StartAsync(TestRowStream.Instance, dataSource, bus, id);
         _owned.Add(writer);
         return writer;
     }
@@ -86,7 +87,7 @@ public sealed class ReplicationBenchEnvironment : IAsyncDisposable
     public async Task<StreamFollower<string>> StartFollowerAsync(
         IReplicationBus bus, IStreamConsumer<string>? consumer = null, StreamFollowerOptions? options = null)
     {
-        var follower = new StreamFollower<string>(BenchRowStream.Instance, NewDataSource(), bus, options);
+        var follower = new StreamFollower<string>(TestRowStream.Instance, NewDataSource(), bus, options);
         if (consumer is not null)
             follower.AddConsumer(consumer);
         await follower.StartAsync(CancellationToken.None);
@@ -96,7 +97,7 @@ public sealed class ReplicationBenchEnvironment : IAsyncDisposable
 
     public static Task CaughtUpAsync(StreamFollower<string> follower, IEnumerable<StreamWriter<string>> writers) =>
         follower.Notifier.WaitUntilReachedAsync(
-                BenchRowStream.Instance.Name,
+                TestRowStream.Instance.Name,
                 StreamPositionVector.Create(0, writers.Select(w => new WriterPosition(w.WriterId, w.Position))),
                 CancellationToken.None)
             .WaitAsync(TimeSpan.FromSeconds(60));

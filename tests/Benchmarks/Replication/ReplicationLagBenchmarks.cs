@@ -1,3 +1,4 @@
+using Cluster.Replication.Tests.Streams.Support;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
@@ -68,7 +69,7 @@ public class ReplicationLagBenchmarks
         // Insert and commit in one round trip, as StreamWriter.WriteAsync does for this stream.
         await using (var batch = new Npgsql.NpgsqlBatch(connection))
         {
-            foreach (var command in BenchRowStream.Instance.CreateInsertCommands(rows))
+            foreach (var command in TestRowStream.Instance.CreateInsertCommands(rows))
                 batch.BatchCommands.Add(command);
             await batch.ExecuteNonQueryAsync();
         }
