@@ -12,4 +12,12 @@ public static class RoleRegistry
         "sync_reader", "client_reader", "event_creator", "event_persister", "stream_writer",
         "federation_reader", "federation_sender", "background",
     };
+
+    /// <summary>
+    /// The modules built so far, in the order their services register (a module whose hosted
+    /// services need another's comes after it). Main hosts all of them in single-process mode.
+    /// </summary>
+    public static IReadOnlyList<IRoleModule> Modules { get; } =
+    [
+    ];
 }

@@ -1,0 +1,54 @@
+using Cluster.Replication.Bus;
+using Cluster.Replication.Notifier;
+using Cluster.Replication.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Cluster.Replication.Hosting;
+
+/// <summary>Decides which streams this instance writes; single-process mode writes them all.</summary>
+public interface IStreamOwnership
+{
+    bool Writes(string stream);
+}
+
+public sealed class WritesEveryStream : IStreamOwnership
+{
+    public bool Writes(string stream) => true;
+}
+
+public static class ReplicationServices
+{
+    /// <summary>
+    /// This process's replication: its instance (registered at start, after migrations), the
+    /// notifier every follower reports to, and the in-process bus (single-process mode; the
+    /// worker cluster replaces it with Redis). Register before any stream.
+    /// </summary>
+    public static IServiceCollection AddInProcessReplication(this IServiceCollection services, string instanceName)
+    {
+        services.TryAddSingleton(new LocalInstance(instanceName));
+        services.TryAddSingleton<StreamNotifier>();
+        services.TryAddSingleton<IReplicationBus, InProcessReplicationBus>();
+        services.TryAddSingleton<IStreamOwnership, WritesEveryStream>();
+        services.AddHostedService<RegisterLocalInstance>();
+        return services;
+    }
+
+    /// <summary>Hosts a stream: <c>StreamHost&lt;TRow&gt;</c> becomes injectable and starts with the process.</summary>
+    public static IServiceCollection AddStream<TRow>(this IServiceCollection services, StreamDefinition<TRow> definition)
+    {
+        services.AddSingleton(provider => new StreamHost<TRow>(
+            definition,
+            provider.GetRequiredService<IStreamOwnership>().Writes(definition.Name),
+            provider.GetRequiredService<NpgsqlDataSource>(),
+            provider.GetRequiredService<IReplicationBus>(),
+            provider.GetRequiredService<StreamNotifier>(),
+            provider.GetRequiredService<LocalInstance>(),
+            provider.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService(provider => provider.GetRequiredService<StreamHost<TRow>>());
+        return services;
+    }
+}
