@@ -31,4 +31,22 @@ public static class RoomPowerLevels
             return 0;
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="userId"/> has the level to send an event of <paramref name="type"/>
+    /// (state or not) under the room's power levels; false when the power levels cannot be read.
+    /// </summary>
+    public static bool CanSend(RoomVersion version, Pdu? createEvent, Pdu? powerLevelsEvent, string userId, string type, bool isState)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        try
+        {
+            var levels = new PowerLevels(powerLevelsEvent?.Content, version, new RoomCreators(createEvent));
+            return levels.UserLevel(userId) >= levels.RequiredToSend(type, isState);
+        }
+        catch (MalformedPowerLevelsException)
+        {
+            return false;
+        }
+    }
 }

@@ -20,5 +20,7 @@ public static class RoleRegistry
     public static IReadOnlyList<IRoleModule> Modules { get; } =
     [
         new ClientReader.Accounts.AccountsModule(),
+        new ClientReader.Directory.DirectoryModule(),
+        new ClientReader.Presence.PresenceModule(),
     ];
 }
