@@ -33,20 +33,33 @@ public static class RoomPowerLevels
     }
 
     /// <summary>
-    /// Whether <paramref name="userId"/> has the level to send an event of <paramref name="type"/>
-    /// (state or not) under the room's power levels; false when the power levels cannot be read.
+    /// The level needed to redact other users' events (<c>redact</c>, 50 by default). A value the
+    /// version cannot read counts as unreachable, so that nobody gains the right by a malformed event.
     /// </summary>
-    public static bool CanSend(RoomVersion version, Pdu? createEvent, Pdu? powerLevelsEvent, string userId, string type, bool isState)
+    public static long RedactLevel(RoomVersion version, Pdu? createEvent, Pdu? powerLevelsEvent)
     {
         ArgumentNullException.ThrowIfNull(version);
         try
         {
-            var levels = new PowerLevels(powerLevelsEvent?.Content, version, new RoomCreators(createEvent));
-            return levels.UserLevel(userId) >= levels.RequiredToSend(type, isState);
+            return new PowerLevels(powerLevelsEvent?.Content, version, new RoomCreators(createEvent)).RedactLevel;
         }
         catch (MalformedPowerLevelsException)
         {
-            return false;
+            return long.MaxValue;
+        }
+    }
+
+    /// <summary>The level needed to send an event of <paramref name="type"/> (state or not); malformed levels count as unreachable.</summary>
+    public static long RequiredToSend(RoomVersion version, Pdu? createEvent, Pdu? powerLevelsEvent, string type, bool isState)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        try
+        {
+            return new PowerLevels(powerLevelsEvent?.Content, version, new RoomCreators(createEvent)).RequiredToSend(type, isState);
+        }
+        catch (MalformedPowerLevelsException)
+        {
+            return long.MaxValue;
         }
     }
 }
