@@ -19,5 +19,6 @@ public static class RoleRegistry
     /// </summary>
     public static IReadOnlyList<IRoleModule> Modules { get; } =
     [
+        new ClientReader.Accounts.AccountsModule(),
     ];
 }

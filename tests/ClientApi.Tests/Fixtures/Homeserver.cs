@@ -44,7 +44,11 @@ public sealed class Homeserver : IAsyncDisposable
             $"--Cluster:Postgres={database.ConnectionString}",
             $"--Cluster:Redis={BackingServices.Redis}",
         };
+        // Open registration unless the test says otherwise: most tests register their users.
+        var merged = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Cluster:Registration:Enabled"] = "true" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            merged[key] = value;
+        foreach (var (key, value) in merged)
             args.Add($"--{key}={value}");
         var app = MainHost.Build([.. args], builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
