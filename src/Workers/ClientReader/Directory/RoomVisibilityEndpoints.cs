@@ -61,7 +61,9 @@ internal static class RoomVisibilityEndpoints
         var member = Event("m.room.member", user);
         if (member?.Content["membership"] is not JsonValue membership || !membership.TryGetValue<string>(out var m) || m != "join")
             return false;
-        return RoomPowerLevels.CanSend(version, Event("m.room.create", ""), Event("m.room.power_levels", ""), user,
-            "m.room.canonical_alias", isState: true);
+        var create = Event("m.room.create", "");
+        var powerLevels = Event("m.room.power_levels", "");
+        return RoomPowerLevels.UserLevel(version, create, powerLevels, user)
+            >= RoomPowerLevels.RequiredToSend(version, create, powerLevels, "m.room.canonical_alias", isState: true);
     }
 }
