@@ -20,5 +20,11 @@ public static class RoleRegistry
     public static IReadOnlyList<IRoleModule> Modules { get; } =
     [
         new ClientReader.Accounts.AccountsModule(),
+        new ClientReader.Filters.FiltersModule(),
+        new StreamWriters.Typing.TypingModule(),
+        new StreamWriters.AccountData.AccountDataModule(),
+        new StreamWriters.Receipts.ReceiptsModule(),
+        new StreamWriters.ToDevice.ToDeviceModule(),
+        new StreamWriters.PushRules.PushRulesModule(),
     ];
 }
