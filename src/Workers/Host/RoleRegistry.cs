@@ -22,5 +22,11 @@ public static class RoleRegistry
         new ClientReader.Accounts.AccountsModule(),
         new ClientReader.Directory.DirectoryModule(),
         new ClientReader.Presence.PresenceModule(),
+        new ClientReader.Filters.FiltersModule(),
+        new StreamWriters.Typing.TypingModule(),
+        new StreamWriters.AccountData.AccountDataModule(),
+        new StreamWriters.Receipts.ReceiptsModule(),
+        new StreamWriters.ToDevice.ToDeviceModule(),
+        new StreamWriters.PushRules.PushRulesModule(),
     ];
 }

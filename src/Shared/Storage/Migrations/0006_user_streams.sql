@@ -186,10 +186,15 @@ CREATE TABLE push_rule_defaults (
 -------------------------------------------------------------------------------------------
 -- Stored /sync filters (not a stream: a filter never changes once uploaded).
 CREATE TABLE user_filters (
-    user_id   text   NOT NULL,
+    user_id     text   NOT NULL,
     -- Numbered per user from 0; the API hands it out as a decimal string.
-    filter_id bigint NOT NULL,
-    -- The filter as compact JSON, as uploaded.
-    filter    bytea  NOT NULL,
-    PRIMARY KEY (user_id, filter_id)
+    filter_id   bigint NOT NULL,
+    -- The filter as canonical JSON.
+    filter      bytea  NOT NULL,
+    -- SHA-256 of filter: clients upload the same filter at every start, and get the same ID
+    -- back instead of a new row each time.
+    filter_hash bytea  NOT NULL,
+    -- Serves GET of one filter and "the next ID of user U" (max over the user's prefix).
+    PRIMARY KEY (user_id, filter_id),
+    UNIQUE (user_id, filter_hash)
 );
