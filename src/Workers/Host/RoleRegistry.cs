@@ -20,5 +20,8 @@ public static class RoleRegistry
     public static IReadOnlyList<IRoleModule> Modules { get; } =
     [
         new ClientReader.Accounts.AccountsModule(),
+        new EventPersister.EventPersisterModule(),
+        new EventCreator.EventCreatorModule(),
+        new ClientReader.Rooms.RoomsReaderModule(),
     ];
 }
