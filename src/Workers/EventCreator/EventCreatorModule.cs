@@ -1,4 +1,5 @@
 using Cluster.Replication.Streams.Events;
+using Cluster.Shared.Storage.Accounts;
 using Cluster.Shared.Storage.Events;
 using Cluster.Workers.EventCreator.Building;
 using Cluster.Workers.EventCreator.Creation;
@@ -20,6 +21,7 @@ public sealed class EventCreatorModule : IRoleModule
     public void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddRoomStores();
+        services.AddAccountStorage();
         services.AddEventsStream();
         services.TryAddSingleton<EventBuilder>();
         services.TryAddSingleton<RoomContextLoader>();

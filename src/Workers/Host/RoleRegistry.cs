@@ -28,5 +28,8 @@ public static class RoleRegistry
         new StreamWriters.Receipts.ReceiptsModule(),
         new StreamWriters.ToDevice.ToDeviceModule(),
         new StreamWriters.PushRules.PushRulesModule(),
+        new EventPersister.EventPersisterModule(),
+        new EventCreator.EventCreatorModule(),
+        new ClientReader.Rooms.RoomsReaderModule(),
     ];
 }
