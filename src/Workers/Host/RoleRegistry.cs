@@ -31,5 +31,6 @@ public static class RoleRegistry
         new EventPersister.EventPersisterModule(),
         new EventCreator.EventCreatorModule(),
         new ClientReader.Rooms.RoomsReaderModule(),
+        new SyncReader.SyncModule(),
     ];
 }
