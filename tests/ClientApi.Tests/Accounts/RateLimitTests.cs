@@ -74,3 +74,39 @@ public class RateLimitTests
             (await client.GetAsync("/_matrix/client/v3/login")).Ok();
     }
 }
+
+/// <summary>Password stages of user-interactive auth count against the account's login limit.</summary>
+public class ReauthenticationRateLimitTests
+{
+    private Homeserver _server = null!;
+
+    [OneTimeSetUp]
+    public async Task Start() =>
+        _server = await Homeserver.StartAsync(new Dictionary<string, string>
+        {
+            ["Cluster:RateLimits:Login:Burst"] = "3",
+            ["Cluster:RateLimits:Login:PerSecond"] = "0.01",
+        });
+
+    [OneTimeTearDown]
+    public async Task Stop() => await _server.DisposeAsync();
+
+    [Test]
+    public async Task Guessing_the_password_through_device_deletion_is_429_M_LIMIT_EXCEEDED()
+    {
+        var user = await _server.RegisterUserAsync();
+        var statuses = new List<HttpStatusCode>();
+
+        for (var i = 0; i < 6; i++)
+        {
+            var response = await PasswordAuth.SendAsync(user, HttpMethod.Delete, $"/_matrix/client/v3/devices/{user.DeviceId}",
+                new JsonObject(), password: $"guess-{i}");
+            statuses.Add(response.Status);
+            if (response.Status == HttpStatusCode.TooManyRequests)
+                Assert.That(response.ErrCode, Is.EqualTo("M_LIMIT_EXCEEDED"));
+        }
+
+        Assert.That(statuses.Take(3), Is.All.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(statuses.Skip(3), Is.All.EqualTo(HttpStatusCode.TooManyRequests));
+    }
+}
