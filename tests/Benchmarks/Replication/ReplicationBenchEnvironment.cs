@@ -66,9 +66,7 @@ public sealed class ReplicationBenchEnvironment : IAsyncDisposable
     /// <summary>A Redis connection and bus of its own, as a separate process would have.</summary>
     public async Task<IReplicationBus> NewRedisBusAsync()
     {
-        var options = ConfigurationOptions.Parse(Required("Cluster__Redis"));
-        options.AbortOnConnectFail = false;
-        var connection = await ConnectionMultiplexer.ConnectAsync(options);
+        var connection = await ConnectionMultiplexer.ConnectAsync(RedisReplicationBus.ConnectionOptions(Required("Cluster__Redis")));
         var bus = await RedisReplicationBus.CreateAsync(connection, _channel);
         _owned.Add(connection);
         _owned.Add(bus);

@@ -1,4 +1,3 @@
-using Cluster.Replication.Tests.Streams.Support;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
@@ -23,7 +22,6 @@ public class ReplicationLagBenchmarks
     private ReplicationBenchEnvironment _environment = null!;
     private StreamWriter<string> _writer = null!;
     private StreamFollower<string> _reader = null!;
-    private Npgsql.NpgsqlDataSource _dataSource = null!;
     private readonly ConcurrentDictionary<long, long> _committedAt = new();
     private readonly ArrivalRecorder _arrivals = new();
     private readonly List<double> _lagMilliseconds = [];
@@ -33,7 +31,6 @@ public class ReplicationLagBenchmarks
     {
         _environment = await ReplicationBenchEnvironment.CreateAsync();
         _writer = await _environment.StartWriterAsync("bench-writer", await _environment.NewRedisBusAsync());
-        _dataSource = _environment.NewDataSource();
         _reader = await _environment.StartFollowerAsync(await _environment.NewRedisBusAsync(), _arrivals);
     }
 
@@ -63,18 +60,9 @@ public class ReplicationLagBenchmarks
 
     private async Task WriteOneAsync(string body)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync();
-        using var allocation = await _writer.AllocateAsync(1, connection);
-        var rows = allocation.Rows([body]);
-        // Insert and commit in one round trip, as StreamWriter.WriteAsync does for this stream.
-        await using (var batch = new Npgsql.NpgsqlBatch(connection))
-        {
-            foreach (var command in TestRowStream.Instance.CreateInsertCommands(rows))
-                batch.BatchCommands.Add(command);
-            await batch.ExecuteNonQueryAsync();
-        }
+        // The real write path: group commit, insert and commit in one round trip.
+        var rows = await _writer.WriteAsync([body], CancellationToken.None);
         _committedAt[rows[0].Position] = Stopwatch.GetTimestamp();
-        allocation.Complete(rows);
     }
 
     [GlobalCleanup]

@@ -104,6 +104,43 @@ public class StreamWriterTests : DatabaseTest
     }
 
     [Test]
+    public async Task ConcurrentWritesEachGetTheirOwnRowsInOrder()
+    {
+        await using var writer = await StartWriterAsync("writer-a");
+
+        var writes = Enumerable.Range(0, 50)
+            .Select(i => writer.WriteAsync([$"w{i}.a", $"w{i}.b"], CancellationToken.None))
+            .ToArray();
+        var results = await Task.WhenAll(writes);
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            Assert.That(results[i].Select(r => r.Data), Is.EqualTo(new[] { $"w{i}.a", $"w{i}.b" }));
+            Assert.That(results[i][1].Position, Is.GreaterThan(results[i][0].Position));
+        }
+        var all = results.SelectMany(r => r).Select(r => r.Position).ToArray();
+        Assert.That(all, Is.Unique);
+        Assert.That(writer.Position, Is.EqualTo(all.Max()));
+    }
+
+    [Test]
+    public async Task ARefusedRowFailsOnlyItsOwnWriteWhenWritesAreCommittedTogether()
+    {
+        await using var writer = await StartWriterAsync("writer-a");
+
+        // Queued together behind a first write, so the group commit takes them in one transaction.
+        var writes = new[] { "first", "good", "refused\0", "also good" }
+            .Select(body => writer.WriteAsync([body], CancellationToken.None))
+            .ToArray();
+
+        Assert.ThrowsAsync<Npgsql.PostgresException>(() => writes[2]);
+        Assert.That((await writes[1])[0].Data, Is.EqualTo("good"));
+        Assert.That((await writes[3])[0].Data, Is.EqualTo("also good"));
+        await using var count = Database.Admin.CreateCommand("SELECT count(*) FROM test_rows_stream");
+        Assert.That((long)(await count.ExecuteScalarAsync())!, Is.EqualTo(3));
+    }
+
+    [Test]
     public async Task AnIdleWriterAdvancesToWhatTheOthersWrote()
     {
         await using var busy = await StartWriterAsync("writer-busy");
