@@ -31,6 +31,7 @@ public static class RoleRegistry
         new EventPersister.EventPersisterModule(),
         new EventCreator.EventCreatorModule(),
         new ClientReader.Rooms.RoomsReaderModule(),
+        new SyncReader.SyncModule(),
         new ClientReader.Messages.MessagesModule(),
     ];
 }

@@ -79,7 +79,6 @@ async function main() {
   const { room_id: roomId } = await alice.createRoom({ preset: sdk.Preset.PrivateChat, invite: [bob.getUserId()], name: "e2e" });
   await bobInvited;
   await bob.joinRoom(roomId);
-  const aliceRoom = alice.getRoom(roomId);
   await until(alice, sdk.RoomStateEvent.Members, (event, state, member) =>
     member.userId === bob.getUserId() && member.membership === "join", "alice seeing bob join");
 
@@ -112,7 +111,7 @@ async function main() {
   // Receipts: bob reads the last message, alice sees it.
   const lastEvent = bob.getRoom(roomId).findEventById(sent[sent.length - 1]);
   const aliceSeesReceipt = until(alice, sdk.RoomEvent.Receipt, () =>
-    aliceRoom.getEventReadUpTo(bob.getUserId()) === sent[sent.length - 1], "alice seeing bob's receipt");
+    alice.getRoom(roomId)?.getEventReadUpTo(bob.getUserId()) === sent[sent.length - 1], "alice seeing bob's receipt");
   await bob.sendReadReceipt(lastEvent);
   await aliceSeesReceipt;
 
