@@ -1,0 +1,28 @@
+using Cluster.Shared.Http;
+using Cluster.Shared.Json;
+
+namespace Cluster.Workers.ClientReader.Filters;
+
+/// <summary>
+/// The <c>filter</c> query parameter of /sync (and /messages): a stored filter's ID, or inline
+/// JSON when it starts with '{'. Absent gives <see cref="Filter.Default"/>.
+/// </summary>
+public sealed class FilterResolver(FilterStore store)
+{
+    public async Task<Filter> ResolveAsync(string userId, string? filterParameter, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(filterParameter))
+            return Filter.Default;
+        if (filterParameter.StartsWith('{'))
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(filterParameter);
+            if (bytes.Length > FilterParser.MaxFilterBytes)
+                throw MatrixException.TooLarge($"Filters are limited to {FilterParser.MaxFilterBytes} bytes.");
+            // Errors of the inline JSON itself are 400 M_NOT_JSON / M_BAD_JSON through the middleware.
+            return FilterParser.Parse(StrictJson.ParseObject(bytes));
+        }
+        var stored = await store.GetAsync(userId, filterParameter, cancellationToken)
+            ?? throw MatrixException.InvalidParam($"No filter with ID '{filterParameter}'.");
+        return FilterParser.Parse(StrictJson.ParseObject(stored));
+    }
+}

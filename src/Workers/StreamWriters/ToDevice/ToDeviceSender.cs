@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+using Cluster.Replication.Hosting;
+using Cluster.Replication.Notifier;
+using Cluster.Replication.Streams.Common;
+using Cluster.Replication.Streams.ToDevice;
+using Cluster.Shared.Configuration;
+using Cluster.Shared.Http;
+using Cluster.Shared.Identifiers;
+using Cluster.Shared.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Cluster.Workers.StreamWriters.ToDevice;
+
+/// <summary>
+/// Queues send-to-device messages for local devices, one row per recipient device, together
+/// with the sender's transaction ID so that a retried request sends nothing twice.
+/// </summary>
+public sealed class ToDeviceSender(
+    StreamHost<ToDeviceRow> stream, NpgsqlDataSource dataSource, StreamNotifier notifier,
+    IOptions<ClusterOptions> options, ILogger<ToDeviceSender> logger)
+{
+    /// <summary>A request may reach at most this many devices ("*" included), so one request cannot flood the inboxes.</summary>
+    public const int MaxRecipientDevices = 10_000;
+
+    /// <summary>
+    /// Parses <c>messages</c> ({user ID: {device ID or "*": content}}) and queues them. Remote
+    /// users are skipped (federation is not built). Returns the number of messages queued; 0
+    /// for a transaction ID this device used before.
+    /// </summary>
+    public async Task<int> SendAsync(Requester sender, string type, string txnId, JsonObject messages, CancellationToken cancellationToken)
+    {
+        var serverName = options.Value.ServerName;
+        var local = new Dictionary<string, Dictionary<string, byte[]>>(StringComparer.Ordinal);
+        var remote = 0;
+        foreach (var (userKey, devicesNode) in messages)
+        {
+            if (!UserId.TryParse(userKey, out var user))
+                throw MatrixException.InvalidParam($"'{userKey}' is not a valid user ID.");
+            if (devicesNode is not JsonObject devices)
+                throw MatrixException.BadJson($"The messages for {userKey} must be an object of device IDs.");
+            var contents = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (var (deviceId, content) in devices)
+            {
+                if (content is not JsonObject contentObject)
+                    throw MatrixException.BadJson($"The message for {userKey}'s device {deviceId} must be an object.");
+                contents[deviceId] = CanonicalJson.Encode(contentObject);
+            }
+            if (user.ServerNameSpan.SequenceEqual(serverName))
+                local[user.ToString()] = contents;
+            else
+                remote++;
+        }
+        if (remote > 0)
+            logger.LogDebug("Dropped to-device messages for {RemoteUsers} remote users: federation is not built", remote);
+
+        var senderId = sender.User.ToString();
+        var rows = await StreamTransaction.WriteAsync(stream, dataSource, async (connection, transaction, ct) =>
+        {
+            if (!await RecordTransactionAsync(connection, senderId, sender.DeviceId, txnId, ct))
+                return [];
+            var known = await KnownDevicesAsync(connection, local.Keys, ct);
+            var data = new List<ToDeviceRow>();
+            foreach (var (userId, contents) in local)
+            {
+                if (!known.TryGetValue(userId, out var devices))
+                    continue;
+                contents.TryGetValue("*", out var everyDevice);
+                foreach (var deviceId in devices)
+                {
+                    // A device named on its own gets its own message rather than the "*" one.
+                    if (contents.TryGetValue(deviceId, out var content) || (content = everyDevice) is not null)
+                        data.Add(new ToDeviceRow(userId, deviceId, senderId, type, content));
+                }
+                if (data.Count > MaxRecipientDevices)
+                    throw MatrixException.InvalidParam($"A request may reach at most {MaxRecipientDevices} devices.");
+            }
+            return data;
+        }, cancellationToken);
+        await OwnWrites.WaitUntilVisibleAsync(notifier, stream.Name, rows, cancellationToken);
+        return rows.Count;
+    }
+
+    private static async Task<bool> RecordTransactionAsync(
+        NpgsqlConnection connection, string userId, string deviceId, string txnId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO to_device_txns (user_id, device_id, txn_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", connection);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(deviceId);
+        command.Parameters.AddWithValue(txnId);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>The devices each of the users has now (accounts' devices table).</summary>
+    private static async Task<Dictionary<string, List<string>>> KnownDevicesAsync(
+        NpgsqlConnection connection, IEnumerable<string> userIds, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var users = userIds.ToArray();
+        if (users.Length == 0)
+            return result;
+        await using var command = new NpgsqlCommand(
+            "SELECT user_id, device_id FROM devices WHERE user_id = ANY($1) ORDER BY user_id, device_id", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = users, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var user = reader.GetString(0);
+            if (!result.TryGetValue(user, out var devices))
+                result[user] = devices = [];
+            devices.Add(reader.GetString(1));
+        }
+        return result;
+    }
+}
