@@ -1,4 +1,6 @@
 using Cluster.Replication.Streams.Events;
+using Cluster.Shared.Http.RateLimiting;
+using Cluster.Shared.Profiles;
 using Cluster.Shared.Storage.Accounts;
 using Cluster.Shared.Storage.Events;
 using Cluster.Workers.EventCreator.Building;
@@ -30,6 +32,8 @@ public sealed class EventCreatorModule : IRoleModule
         services.TryAddSingleton<MemberProfiles>();
         services.TryAddSingleton<MembershipActions>();
         services.TryAddSingleton<RoomCreator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProfileChangePropagation, MemberProfilePropagation>());
+        services.AddMatrixRateLimiting(configuration);
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints) => EventCreatorEndpoints.Map(endpoints);

@@ -51,6 +51,23 @@ public class StateTests
     }
 
     [Test]
+    public async Task A_state_key_holding_a_literal_percent_2F_is_not_read_as_a_slash()
+    {
+        var room = await _alice.CreateRoomAsync();
+        (await _alice.PutStateAsync(room, "org.example.literal", "a%2Fb", new JsonObject { ["v"] = 2 })).Ok();
+        var full = await _alice.GetFullStateAsync(room);
+        Assert.That(full.Where(e => e!["type"].Str() == "org.example.literal").Select(e => e!["state_key"].Str()), Is.EqualTo(new[] { "a%2Fb" }));
+        (await _alice.GetStateAsync(room, "org.example.literal", "a/b")).ExpectError(HttpStatusCode.NotFound, "M_NOT_FOUND");
+    }
+
+    [Test]
+    public async Task A_trailing_slash_after_the_event_type_reads_the_empty_state_key()
+    {
+        var room = await _alice.CreateRoomAsync(new JsonObject { ["name"] = "slash" });
+        Assert.That((await _alice.Client.GetAsync($"{V3}/rooms/{Path(room)}/state/m.room.name/")).Ok()["name"].Str(), Is.EqualTo("slash"));
+    }
+
+    [Test]
     public async Task Format_event_returns_the_whole_client_event_with_prev_content()
     {
         var room = await _alice.CreateRoomAsync(new JsonObject { ["name"] = "first" });
