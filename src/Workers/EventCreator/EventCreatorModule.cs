@@ -1,4 +1,3 @@
-using Cluster.Replication.Streams.Events;
 using Cluster.Shared.Http.RateLimiting;
 using Cluster.Shared.Profiles;
 using Cluster.Shared.Storage.Accounts;
@@ -24,7 +23,6 @@ public sealed class EventCreatorModule : IRoleModule
     {
         services.AddRoomStores();
         services.AddAccountStorage();
-        services.AddEventsStream();
         services.TryAddSingleton<EventBuilder>();
         services.TryAddSingleton<RoomContextLoader>();
         services.TryAddSingleton<RoomEventSender>();

@@ -67,13 +67,16 @@ public static class RoomReadEndpoints
         };
         var requester = ctx.Requester();
         var view = await access.ForStateAsync(room, requester.User.ToString(), ctx.RequestAborted);
-        string? eventId;
+        StoredEvent? stored;
         if (view.IsCurrent)
-            eventId = (await state.GetCurrentStateIdsAsync(room, ctx.RequestAborted))
-                .FirstOrDefault(e => e.Type == type && e.StateKey == stateKey).EventId;
+        {
+            stored = await state.GetCurrentStateEventAsync(room, type, stateKey, ctx.RequestAborted);
+        }
         else
-            eventId = (await access.StateIdsAsync(room, view, ctx.RequestAborted)).GetValueOrDefault((type, stateKey));
-        var stored = eventId is null ? null : await events.GetEventAsync(eventId, ctx.RequestAborted);
+        {
+            var eventId = (await access.StateIdsAsync(room, view, ctx.RequestAborted)).GetValueOrDefault((type, stateKey));
+            stored = eventId is null ? null : await events.GetEventAsync(eventId, ctx.RequestAborted);
+        }
         if (stored is null)
             throw MatrixException.NotFound($"The room has no {type} state with key '{stateKey}'.");
         if (asEvent)
