@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cluster.Shared.Configuration;
 using Cluster.Shared.Http;
+using Cluster.Shared.Http.RateLimiting;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.Storage.Events;
 using Cluster.Workers.EventCreator.Creation;
@@ -20,7 +21,7 @@ public static class EventCreatorEndpoints
         app.MapClientPost("join/{roomIdOrAlias}", async (HttpContext ctx, string roomIdOrAlias, MembershipActions actions) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-            var roomId = await actions.ResolveKnownRoomAsync(PathValues.Decode(roomIdOrAlias), ctx.RequestAborted);
+            var roomId = await actions.ResolveKnownRoomAsync(PathValues.Get(ctx, "roomIdOrAlias"), ctx.RequestAborted);
             await actions.JoinAsync(ctx.Requester().User, roomId, RequestValues.Reason(body), ctx.RequestAborted);
             return Results.Json(new JsonObject { ["room_id"] = roomId });
         }).RequireAccessToken();
@@ -28,7 +29,7 @@ public static class EventCreatorEndpoints
         app.MapClientPost("rooms/{roomId}/join", async (HttpContext ctx, string roomId, MembershipActions actions) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-            var id = await actions.ResolveKnownRoomAsync(RoomIdOf(roomId), ctx.RequestAborted);
+            var id = await actions.ResolveKnownRoomAsync(RoomIdOf(ctx), ctx.RequestAborted);
             await actions.JoinAsync(ctx.Requester().User, id, RequestValues.Reason(body), ctx.RequestAborted);
             return Results.Json(new JsonObject { ["room_id"] = id });
         }).RequireAccessToken();
@@ -36,7 +37,7 @@ public static class EventCreatorEndpoints
         app.MapClientPost("knock/{roomIdOrAlias}", async (HttpContext ctx, string roomIdOrAlias, MembershipActions actions) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-            var roomId = await actions.ResolveKnownRoomAsync(PathValues.Decode(roomIdOrAlias), ctx.RequestAborted);
+            var roomId = await actions.ResolveKnownRoomAsync(PathValues.Get(ctx, "roomIdOrAlias"), ctx.RequestAborted);
             await actions.KnockAsync(ctx.Requester().User, roomId, RequestValues.Reason(body), ctx.RequestAborted);
             return Results.Json(new JsonObject { ["room_id"] = roomId });
         }).RequireAccessToken();
@@ -45,21 +46,21 @@ public static class EventCreatorEndpoints
         {
             var body = await RequestBody.ReadObjectAsync(ctx);
             var target = RequestValues.UserId(RequestValues.RequiredString(body, "user_id"));
-            await actions.InviteAsync(ctx.Requester().User, RoomIdOf(roomId), target, RequestValues.Reason(body), ctx.RequestAborted);
+            await actions.InviteAsync(ctx.Requester().User, RoomIdOf(ctx), target, RequestValues.Reason(body), ctx.RequestAborted);
             return Empty();
         }).RequireAccessToken();
 
         app.MapClientPost("rooms/{roomId}/leave", async (HttpContext ctx, string roomId, MembershipActions actions) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-            await actions.LeaveAsync(ctx.Requester().User, RoomIdOf(roomId), RequestValues.Reason(body), ctx.RequestAborted);
+            await actions.LeaveAsync(ctx.Requester().User, RoomIdOf(ctx), RequestValues.Reason(body), ctx.RequestAborted);
             return Empty();
         }).RequireAccessToken();
 
         app.MapClientPost("rooms/{roomId}/forget", async (HttpContext ctx, string roomId, MembershipActions actions) =>
         {
             await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-            await actions.ForgetAsync(ctx.Requester().User, RoomIdOf(roomId), ctx.RequestAborted);
+            await actions.ForgetAsync(ctx.Requester().User, RoomIdOf(ctx), ctx.RequestAborted);
             return Empty();
         }).RequireAccessToken();
 
@@ -71,26 +72,26 @@ public static class EventCreatorEndpoints
             async (HttpContext ctx, string roomId, string eventType, string txnId, RoomEventActions actions) =>
             {
                 var content = await RequestBody.ReadObjectAsync(ctx);
-                var sent = await actions.SendMessageAsync(ctx.Requester(), RoomIdOf(roomId),
-                    RequestValues.EventField(PathValues.Decode(eventType), "event type", allowEmpty: false),
-                    RequestValues.EventField(PathValues.Decode(txnId), "transaction ID", allowEmpty: false), content, ctx.RequestAborted);
+                var sent = await actions.SendMessageAsync(ctx.Requester(), RoomIdOf(ctx),
+                    RequestValues.EventField(PathValues.Get(ctx, "eventType"), "event type", allowEmpty: false),
+                    RequestValues.EventField(PathValues.Get(ctx, "txnId"), "transaction ID", allowEmpty: false), content, ctx.RequestAborted);
                 return Results.Json(new JsonObject { ["event_id"] = sent.EventId });
-            }).RequireAccessToken();
+            }).RequireAccessToken().RateLimited(RateLimitAction.Message);
 
         app.MapClientPut("rooms/{roomId}/state/{eventType}/{stateKey}",
             (HttpContext ctx, string roomId, string eventType, string stateKey, RoomEventActions actions) =>
-                PutStateAsync(ctx, roomId, eventType, PathValues.Decode(stateKey), actions)).RequireAccessToken();
+                PutStateAsync(ctx, roomId, eventType, PathValues.Get(ctx, "stateKey"), actions)).RequireAccessToken().RateLimited(RateLimitAction.Message);
         app.MapClientPut("rooms/{roomId}/state/{eventType}",
             (HttpContext ctx, string roomId, string eventType, RoomEventActions actions) =>
-                PutStateAsync(ctx, roomId, eventType, "", actions)).RequireAccessToken();
+                PutStateAsync(ctx, roomId, eventType, "", actions)).RequireAccessToken().RateLimited(RateLimitAction.Message);
 
         app.MapClientPut("rooms/{roomId}/redact/{eventId}/{txnId}",
             async (HttpContext ctx, string roomId, string eventId, string txnId, RoomEventActions actions) =>
             {
                 var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-                var room = RoomIdOf(roomId);
-                var target = RequestValues.EventId(PathValues.Decode(eventId)).ToString();
-                var txn = RequestValues.EventField(PathValues.Decode(txnId), "transaction ID", allowEmpty: false);
+                var room = RoomIdOf(ctx);
+                var target = RequestValues.EventId(PathValues.Get(ctx, "eventId")).ToString();
+                var txn = RequestValues.EventField(PathValues.Get(ctx, "txnId"), "transaction ID", allowEmpty: false);
                 var content = new JsonObject();
                 if (RequestValues.Reason(body) is { } reason)
                     content["reason"] = reason;
@@ -98,7 +99,7 @@ public static class EventCreatorEndpoints
                 var sent = await actions.RedactAsync(requester, room, target, content,
                     new ClientTransaction(requester.User.ToString(), requester.DeviceId, $"redact {room}", txn), ctx.RequestAborted);
                 return Results.Json(new JsonObject { ["event_id"] = sent.EventId });
-            }).RequireAccessToken();
+            }).RequireAccessToken().RateLimited(RateLimitAction.Message);
 
         app.MapClientPut("directory/room/{roomAlias}", PutAliasAsync).RequireAccessToken();
         app.MapClientDelete("directory/room/{roomAlias}", DeleteAliasAsync).RequireAccessToken();
@@ -114,8 +115,8 @@ public static class EventCreatorEndpoints
     private static async Task<IResult> PutStateAsync(HttpContext ctx, string roomId, string eventType, string stateKey, RoomEventActions actions)
     {
         var content = await RequestBody.ReadObjectAsync(ctx);
-        var sent = await actions.SendStateAsync(ctx.Requester(), RoomIdOf(roomId),
-            RequestValues.EventField(PathValues.Decode(eventType), "event type", allowEmpty: false),
+        var sent = await actions.SendStateAsync(ctx.Requester(), RoomIdOf(ctx),
+            RequestValues.EventField(PathValues.Get(ctx, "eventType"), "event type", allowEmpty: false),
             RequestValues.EventField(stateKey, "state key", allowEmpty: true), content, ctx.RequestAborted);
         return Results.Json(new JsonObject { ["event_id"] = sent.EventId });
     }
@@ -128,7 +129,7 @@ public static class EventCreatorEndpoints
         {
             var body = await RequestBody.ReadObjectAsync(ctx);
             var target = RequestValues.UserId(RequestValues.RequiredString(body, "user_id"));
-            await action(actions, ctx.Requester().User, RoomIdOf(roomId), target, RequestValues.Reason(body), ctx.RequestAborted);
+            await action(actions, ctx.Requester().User, RoomIdOf(ctx), target, RequestValues.Reason(body), ctx.RequestAborted);
             return Empty();
         }).RequireAccessToken();
 
@@ -136,7 +137,7 @@ public static class EventCreatorEndpoints
     private static async Task<IResult> PutAliasAsync(
         HttpContext ctx, string roomAlias, RoomAliasStore aliases, RoomMembershipStore memberships, IOptions<ClusterOptions> options)
     {
-        var alias = LocalAlias(PathValues.Decode(roomAlias), options.Value.ServerName);
+        var alias = LocalAlias(PathValues.Get(ctx, "roomAlias"), options.Value.ServerName);
         var body = await RequestBody.ReadObjectAsync(ctx);
         var roomId = RequestValues.RoomId(RequestValues.RequiredString(body, "room_id")).ToString();
         var user = ctx.Requester().User.ToString();
@@ -152,7 +153,7 @@ public static class EventCreatorEndpoints
     private static async Task<IResult> DeleteAliasAsync(
         HttpContext ctx, string roomAlias, RoomAliasStore aliases, RoomStateStore state, IOptions<ClusterOptions> options)
     {
-        var alias = LocalAlias(PathValues.Decode(roomAlias), options.Value.ServerName);
+        var alias = LocalAlias(PathValues.Get(ctx, "roomAlias"), options.Value.ServerName);
         var requester = ctx.Requester();
         var record = await aliases.GetAsync(alias, ctx.RequestAborted)
             ?? throw MatrixException.NotFound($"Room alias {alias} not found.");
@@ -187,7 +188,7 @@ public static class EventCreatorEndpoints
         return alias.ToString();
     }
 
-    private static string RoomIdOf(string pathValue) => RequestValues.RoomId(PathValues.Decode(pathValue)).ToString();
+    private static string RoomIdOf(HttpContext ctx) => RequestValues.RoomId(PathValues.Get(ctx, "roomId")).ToString();
 
     private static IResult Empty() => Results.Json(new JsonObject());
 }

@@ -1,4 +1,5 @@
-using Cluster.Replication.Streams.Events;
+using Cluster.Shared.Http.RateLimiting;
+using Cluster.Shared.Profiles;
 using Cluster.Shared.Storage.Accounts;
 using Cluster.Shared.Storage.Events;
 using Cluster.Workers.EventCreator.Building;
@@ -22,7 +23,6 @@ public sealed class EventCreatorModule : IRoleModule
     {
         services.AddRoomStores();
         services.AddAccountStorage();
-        services.AddEventsStream();
         services.TryAddSingleton<EventBuilder>();
         services.TryAddSingleton<RoomContextLoader>();
         services.TryAddSingleton<RoomEventSender>();
@@ -30,6 +30,8 @@ public sealed class EventCreatorModule : IRoleModule
         services.TryAddSingleton<MemberProfiles>();
         services.TryAddSingleton<MembershipActions>();
         services.TryAddSingleton<RoomCreator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProfileChangePropagation, MemberProfilePropagation>());
+        services.AddMatrixRateLimiting(configuration);
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints) => EventCreatorEndpoints.Map(endpoints);

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
+using Cluster.Shared.Identifiers;
+using Cluster.Shared.Storage.Accounts;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cluster.ClientApi.Tests.Rooms;
 
@@ -50,6 +53,9 @@ public static class RoomTestHelpers
     public static Task<MatrixResponse> GetStateAsync(this TestUser user, string roomId, string type, string stateKey = "") =>
         user.Client.GetAsync($"{V3}/rooms/{Path(roomId)}/state/{type}/{Uri.EscapeDataString(stateKey)}");
 
+    public static Task<MatrixResponse> GetStateEventAsync(this TestUser user, string roomId, string type, string stateKey = "") =>
+        user.Client.GetAsync($"{V3}/rooms/{Path(roomId)}/state/{type}/{Uri.EscapeDataString(stateKey)}?format=event");
+
     public static Task<MatrixResponse> GetEventAsync(this TestUser user, string roomId, string eventId) =>
         user.Client.GetAsync($"{V3}/rooms/{Path(roomId)}/event/{Uri.EscapeDataString(eventId)}");
 
@@ -65,6 +71,12 @@ public static class RoomTestHelpers
         response.Expect(status);
         Assert.That(response.ErrCode, Is.EqualTo(errcode), response.Body?.ToJsonString());
     }
+
+    /// <summary>Sets a display name in the profile store (the profile endpoints belong to another role).</summary>
+    public static Task SetDisplayNameAsync(this Homeserver server, TestUser user, string displayName) =>
+        server.Services.GetRequiredService<ProfileStore>().SetDisplayNameAsync(UserId.Parse(user.UserId), displayName, CancellationToken.None);
+
+    public static T Service<T>(this Homeserver server) where T : notnull => server.Services.GetRequiredService<T>();
 
     public static string Str(this JsonNode? node) => node?.GetValue<string>() ?? throw new AssertionException("Expected a string, found nothing.");
 }

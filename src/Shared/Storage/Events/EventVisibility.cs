@@ -16,32 +16,30 @@ public sealed class EventVisibility(RoomStateStore state, RoomMembershipStore me
         string userId, IReadOnlyList<StoredEvent> candidates, CancellationToken cancellationToken)
     {
         var visible = new List<StoredEvent>(candidates.Count);
+        var eventGroups = await state.GetStateGroupsBeforeEventsAsync([.. candidates.Select(e => e.EventId)], cancellationToken);
         var groups = new Dictionary<long, (string? HistoryVisibility, string? Membership)>();
         var histories = new Dictionary<string, IReadOnlyList<MembershipRecord>>(StringComparer.Ordinal);
         foreach (var e in candidates)
         {
-            if (await IsVisibleAsync(userId, e, groups, histories, cancellationToken))
+            if (eventGroups.TryGetValue(e.EventId, out var group) && await IsVisibleAsync(userId, e, group, groups, histories, cancellationToken))
                 visible.Add(e);
         }
         return visible;
     }
 
     public async Task<bool> CanSeeAsync(string userId, StoredEvent e, CancellationToken cancellationToken) =>
-        await IsVisibleAsync(userId, e, [], new Dictionary<string, IReadOnlyList<MembershipRecord>>(StringComparer.Ordinal), cancellationToken);
+        (await FilterAsync(userId, [e], cancellationToken)).Count == 1;
 
     private async Task<bool> IsVisibleAsync(
-        string userId, StoredEvent e, Dictionary<long, (string? HistoryVisibility, string? Membership)> groups,
+        string userId, StoredEvent e, long group, Dictionary<long, (string? HistoryVisibility, string? Membership)> groups,
         Dictionary<string, IReadOnlyList<MembershipRecord>> histories, CancellationToken cancellationToken)
     {
         if (!e.IsInTimeline)
             return false;
-        var group = await state.GetStateGroupBeforeEventAsync(e.EventId, cancellationToken);
-        if (group is null)
-            return false;
-        if (!groups.TryGetValue(group.Value, out var before))
+        if (!groups.TryGetValue(group, out var before))
         {
-            before = await ReadAsync(group.Value, userId, cancellationToken);
-            groups[group.Value] = before;
+            before = await ReadAsync(group, userId, cancellationToken);
+            groups[group] = before;
         }
         var visibilityBefore = Normalise(before.HistoryVisibility);
         var membershipBefore = before.Membership;

@@ -66,6 +66,21 @@ public sealed class RoomStateStore(NpgsqlDataSource dataSource, EventStore event
         return await command.ExecuteScalarAsync(cancellationToken) as long?;
     }
 
+    /// <summary>The state groups before each of <paramref name="eventIds"/> that has one, in one query.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> GetStateGroupsBeforeEventsAsync(
+        IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken)
+    {
+        var groups = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (eventIds.Count == 0)
+            return groups;
+        await using var command = dataSource.CreateCommand("SELECT event_id, state_group FROM event_to_state_groups WHERE event_id = ANY($1)");
+        command.Parameters.AddWithValue(eventIds.Distinct(StringComparer.Ordinal).ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            groups[reader.GetString(0)] = reader.GetInt64(1);
+        return groups;
+    }
+
     /// <summary>The state a group holds, all of it or only <paramref name="keys"/>.</summary>
     public async Task<IReadOnlyDictionary<(string Type, string StateKey), string>> GetStateIdsOfGroupAsync(
         long stateGroup, IReadOnlyCollection<(string Type, string StateKey)>? keys, CancellationToken cancellationToken)

@@ -18,7 +18,7 @@ public static class RoomReadEndpoints
         app.MapClientGet("rooms/{roomId}/state/{eventType}/{stateKey}",
             (HttpContext ctx, string roomId, string eventType, string stateKey, RoomReadAccess access, RoomStateStore state,
                 EventStore events, ClientEventSerializer serializer) =>
-                GetStateEventAsync(ctx, roomId, eventType, PathValues.Decode(stateKey), access, state, events, serializer)).RequireAccessToken();
+                GetStateEventAsync(ctx, roomId, eventType, PathValues.Get(ctx, "stateKey"), access, state, events, serializer)).RequireAccessToken();
         app.MapClientGet("rooms/{roomId}/state/{eventType}",
             (HttpContext ctx, string roomId, string eventType, RoomReadAccess access, RoomStateStore state,
                 EventStore events, ClientEventSerializer serializer) =>
@@ -34,7 +34,7 @@ public static class RoomReadEndpoints
         app.MapClientGet("directory/room/{roomAlias}", GetAliasAsync);
         app.MapClientGet("rooms/{roomId}/aliases", async (HttpContext ctx, string roomId, RoomReadAccess access, RoomAliasStore aliases) =>
         {
-            var room = RoomIdOf(roomId);
+            var room = RoomIdOf(ctx);
             await access.RequireJoinedAsync(room, ctx.Requester().User.ToString(), orWorldReadable: true, ctx.RequestAborted);
             var list = await aliases.GetAliasesOfRoomAsync(room, ctx.RequestAborted);
             return Results.Json(new JsonObject { ["aliases"] = new JsonArray([.. list.Select(a => JsonValue.Create(a))]) });
@@ -44,7 +44,7 @@ public static class RoomReadEndpoints
     private static async Task<IResult> GetStateAsync(
         HttpContext ctx, string roomId, RoomReadAccess access, RoomStateStore state, ClientEventSerializer serializer)
     {
-        var room = RoomIdOf(roomId);
+        var room = RoomIdOf(ctx);
         var requester = ctx.Requester();
         var view = await access.ForStateAsync(room, requester.User.ToString(), ctx.RequestAborted);
         var ids = await access.StateIdsAsync(room, view, ctx.RequestAborted);
@@ -57,8 +57,8 @@ public static class RoomReadEndpoints
         HttpContext ctx, string roomId, string eventType, string stateKey, RoomReadAccess access, RoomStateStore state,
         EventStore events, ClientEventSerializer serializer)
     {
-        var room = RoomIdOf(roomId);
-        var type = PathValues.Decode(eventType);
+        var room = RoomIdOf(ctx);
+        var type = PathValues.Get(ctx, "eventType");
         var asEvent = ctx.Request.Query["format"].ToString() switch
         {
             "" or "content" => false,
@@ -67,13 +67,16 @@ public static class RoomReadEndpoints
         };
         var requester = ctx.Requester();
         var view = await access.ForStateAsync(room, requester.User.ToString(), ctx.RequestAborted);
-        string? eventId;
+        StoredEvent? stored;
         if (view.IsCurrent)
-            eventId = (await state.GetCurrentStateIdsAsync(room, ctx.RequestAborted))
-                .FirstOrDefault(e => e.Type == type && e.StateKey == stateKey).EventId;
+        {
+            stored = await state.GetCurrentStateEventAsync(room, type, stateKey, ctx.RequestAborted);
+        }
         else
-            eventId = (await access.StateIdsAsync(room, view, ctx.RequestAborted)).GetValueOrDefault((type, stateKey));
-        var stored = eventId is null ? null : await events.GetEventAsync(eventId, ctx.RequestAborted);
+        {
+            var eventId = (await access.StateIdsAsync(room, view, ctx.RequestAborted)).GetValueOrDefault((type, stateKey));
+            stored = eventId is null ? null : await events.GetEventAsync(eventId, ctx.RequestAborted);
+        }
         if (stored is null)
             throw MatrixException.NotFound($"The room has no {type} state with key '{stateKey}'.");
         if (asEvent)
@@ -85,8 +88,8 @@ public static class RoomReadEndpoints
     private static async Task<IResult> GetEventAsync(
         HttpContext ctx, string roomId, string eventId, EventStore events, EventVisibility visibility, ClientEventSerializer serializer)
     {
-        var room = RoomIdOf(roomId);
-        var id = RequestValues.EventId(PathValues.Decode(eventId)).ToString();
+        var room = RoomIdOf(ctx);
+        var id = RequestValues.EventId(PathValues.Get(ctx, "eventId")).ToString();
         var requester = ctx.Requester();
         var userId = requester.User.ToString();
         var stored = await events.GetEventAsync(id, ctx.RequestAborted);
@@ -103,7 +106,7 @@ public static class RoomReadEndpoints
     private static async Task<IResult> GetMembersAsync(
         HttpContext ctx, string roomId, RoomReadAccess access, RoomStateStore state, EventStore events, ClientEventSerializer serializer)
     {
-        var room = RoomIdOf(roomId);
+        var room = RoomIdOf(ctx);
         var membership = MembershipFilter(ctx, "membership");
         var notMembership = MembershipFilter(ctx, "not_membership");
         var at = ctx.Request.Query["at"].ToString();
@@ -145,7 +148,7 @@ public static class RoomReadEndpoints
     private static async Task<IResult> GetJoinedMembersAsync(
         HttpContext ctx, string roomId, RoomReadAccess access, RoomMembershipStore memberships, EventStore events)
     {
-        var room = RoomIdOf(roomId);
+        var room = RoomIdOf(ctx);
         await access.RequireJoinedAsync(room, ctx.Requester().User.ToString(), orWorldReadable: false, ctx.RequestAborted);
         var members = await memberships.GetCurrentMembersAsync(room, MembershipStates.Join, ctx.RequestAborted);
         var found = await events.GetEventsAsync([.. members.Select(m => m.EventId)], ctx.RequestAborted);
@@ -169,7 +172,7 @@ public static class RoomReadEndpoints
     /// <summary>GET /directory/room/{alias}: local aliases only (resolving other servers' needs federation).</summary>
     private static async Task<IResult> GetAliasAsync(HttpContext ctx, string roomAlias, RoomAliasStore aliases, IOptions<ClusterOptions> options)
     {
-        var alias = RequestValues.RoomAlias(PathValues.Decode(roomAlias));
+        var alias = RequestValues.RoomAlias(PathValues.Get(ctx, "roomAlias"));
         var serverName = options.Value.ServerName;
         var record = alias.ServerName.ToString() == serverName ? await aliases.GetAsync(alias.ToString(), ctx.RequestAborted) : null;
         if (record is null)
@@ -197,5 +200,5 @@ public static class RoomReadEndpoints
         throw MatrixException.InvalidParam("'at' is not a pagination token.");
     }
 
-    private static string RoomIdOf(string pathValue) => RequestValues.RoomId(PathValues.Decode(pathValue)).ToString();
+    private static string RoomIdOf(HttpContext ctx) => RequestValues.RoomId(PathValues.Get(ctx, "roomId")).ToString();
 }

@@ -35,7 +35,9 @@ public sealed class EventBuilder(ServerSigningKeyProvider keys, TimeProvider clo
     public async Task<BuiltEvent> BuildAsync(RoomContext room, EventDraft draft, CancellationToken cancellationToken)
     {
         var version = room.Version;
-        var isCreate = draft.Type == RoomEventTypes.Create && draft.StateKey == "";
+        // A create event founds a room: only when there is nothing to follow. Sent into an existing
+        // room it is built like any event (with prev_events) and the auth rules refuse it.
+        var isCreate = draft.Type == RoomEventTypes.Create && draft.StateKey == "" && room.Extremities.Count == 0;
         var evt = new JsonObject();
         if (draft.TopLevel is not null)
             foreach (var (field, value) in draft.TopLevel)

@@ -78,6 +78,12 @@ public sealed class RoomEventSender(
             {
                 logger.LogInformation("Rebuilding an event for {RoomId} (attempt {Attempt}): {Reason}", request.RoomId, attempt, e.Message);
             }
+            catch (RoomMovedOnException e)
+            {
+                logger.LogWarning(e, "Gave up on an event for {RoomId} after {Attempts} attempts", request.RoomId, attempt);
+                throw new MatrixException(StatusCodes.Status503ServiceUnavailable, ErrCodes.Unknown,
+                    "The room changed too often while the event was being built; try again.");
+            }
             catch (DuplicateTransactionException e)
             {
                 var first = await transactions.FindEventAsync(e.Transaction, cancellationToken)
