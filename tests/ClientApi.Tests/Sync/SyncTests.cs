@@ -221,6 +221,40 @@ public class SyncTests
         Assert.That(response.ErrCode, Is.EqualTo("M_INVALID_PARAM"));
     }
 
+    [TestCase("timeout=abc", "M_INVALID_PARAM")]
+    [TestCase("timeout=-1", "M_INVALID_PARAM")]
+    [TestCase("full_state=yes", "M_INVALID_PARAM")]
+    [TestCase("set_presence=dancing", "M_INVALID_PARAM")]
+    [TestCase("filter=no-such-filter", "M_INVALID_PARAM")]
+    [TestCase("filter=%7Bnot%20json", "M_NOT_JSON")]
+    [TestCase("filter=%7B%22room%22%3A5%7D", "M_BAD_JSON")]
+    [TestCase("filter=%7B%22a%22%3A%FF%7D", "M_NOT_JSON")]
+    public async Task Malformed_sync_parameters_are_400_with_the_specs_error(string query, string errcode)
+    {
+        var alice = await _server.RegisterUserAsync();
+        var response = await alice.Client.GetAsync($"/_matrix/client/v3/sync?{query}");
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(response.ErrCode, Is.EqualTo(errcode));
+    }
+
+    [Test]
+    public async Task A_huge_inline_filter_is_refused_without_a_server_error()
+    {
+        var alice = await _server.RegisterUserAsync();
+        var senders = new JsonArray([.. Enumerable.Range(0, 4000).Select(i => (JsonNode)$"@user{i}:example.org")]);
+        var filter = new JsonObject { ["room"] = new JsonObject { ["timeline"] = new JsonObject { ["senders"] = senders } } }.ToJsonString();
+        var response = await alice.Client.GetAsync($"/_matrix/client/v3/sync?filter={Uri.EscapeDataString(filter)}");
+        Assert.That((int)response.Status, Is.InRange(400, 499));
+    }
+
+    [Test]
+    public async Task A_token_from_the_future_is_answered_not_crashed()
+    {
+        var alice = await _server.RegisterUserAsync();
+        var response = await alice.Client.GetAsync("/_matrix/client/v3/sync?since=999999999_0_0_0_0_0_0_0&timeout=0");
+        Assert.That((int)response.Status, Is.LessThan(500));
+    }
+
     [Test]
     public async Task Sync_without_an_access_token_is_401_M_MISSING_TOKEN()
     {
