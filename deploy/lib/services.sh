@@ -19,6 +19,18 @@ services_ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 }
 
+# Node.js 20+ and npm for the end-to-end client tests: the machine's own when present, else
+# the Debian packages (Debian 12 ships Node 18, on which the pinned client may not run; say so).
+services_ensure_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    services_log "installing nodejs and npm"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  local major; major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || services_log "warning: Node $major found; matrix-js-sdk 37 wants Node 20 or newer"
+}
+
 # The newest installed PostgreSQL server's bin folder, found rather than assumed.
 services_pg_bindir() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1

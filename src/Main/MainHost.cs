@@ -1,3 +1,4 @@
+using Cluster.Main.Admin;
 using Cluster.Main.ClientApi;
 using Cluster.Main.Startup;
 using Cluster.Replication.Hosting;
@@ -50,8 +51,11 @@ public static class MainHost
         app.MapClusterMetrics();
         app.MapVersions();
         if (postgres is { Length: > 0 })
+        {
             foreach (var module in RoleRegistry.Modules)
                 module.MapEndpoints(app);
+            app.MapSharedSecretRegistration();
+        }
         app.MapUnrecognizedFallback();
         return app;
     }

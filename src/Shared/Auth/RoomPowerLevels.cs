@@ -31,4 +31,35 @@ public static class RoomPowerLevels
             return 0;
         }
     }
+
+    /// <summary>
+    /// The level needed to redact other users' events (<c>redact</c>, 50 by default). A value the
+    /// version cannot read counts as unreachable, so that nobody gains the right by a malformed event.
+    /// </summary>
+    public static long RedactLevel(RoomVersion version, Pdu? createEvent, Pdu? powerLevelsEvent)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        try
+        {
+            return new PowerLevels(powerLevelsEvent?.Content, version, new RoomCreators(createEvent)).RedactLevel;
+        }
+        catch (MalformedPowerLevelsException)
+        {
+            return long.MaxValue;
+        }
+    }
+
+    /// <summary>The level needed to send an event of <paramref name="type"/> (state or not); malformed levels count as unreachable.</summary>
+    public static long RequiredToSend(RoomVersion version, Pdu? createEvent, Pdu? powerLevelsEvent, string type, bool isState)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        try
+        {
+            return new PowerLevels(powerLevelsEvent?.Content, version, new RoomCreators(createEvent)).RequiredToSend(type, isState);
+        }
+        catch (MalformedPowerLevelsException)
+        {
+            return long.MaxValue;
+        }
+    }
 }

@@ -16,4 +16,11 @@ public sealed class ClusterOptions
 
     /// <summary>StackExchange.Redis configuration string; unset means the in-process bus.</summary>
     public string? Redis { get; set; }
+
+    /// <summary>
+    /// The server's signing key file (Synapse's format, one <c>ed25519 version seed</c> line; the
+    /// first key signs). Unset: a key is generated once and kept in the database, shared by
+    /// every process of the cluster.
+    /// </summary>
+    public string? SigningKeyPath { get; set; }
 }

@@ -53,6 +53,7 @@ public static class ErrCodes
     public const string InvalidUsername = "M_INVALID_USERNAME";
     public const string RoomInUse = "M_ROOM_IN_USE";
     public const string InvalidRoomState = "M_INVALID_ROOM_STATE";
+    public const string BadAlias = "M_BAD_ALIAS";
     public const string UnsupportedRoomVersion = "M_UNSUPPORTED_ROOM_VERSION";
     public const string IncompatibleRoomVersion = "M_INCOMPATIBLE_ROOM_VERSION";
     public const string BadState = "M_BAD_STATE";

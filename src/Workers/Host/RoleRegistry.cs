@@ -20,11 +20,17 @@ public static class RoleRegistry
     public static IReadOnlyList<IRoleModule> Modules { get; } =
     [
         new ClientReader.Accounts.AccountsModule(),
+        new ClientReader.Directory.DirectoryModule(),
+        new ClientReader.Presence.PresenceModule(),
         new ClientReader.Filters.FiltersModule(),
         new StreamWriters.Typing.TypingModule(),
         new StreamWriters.AccountData.AccountDataModule(),
         new StreamWriters.Receipts.ReceiptsModule(),
         new StreamWriters.ToDevice.ToDeviceModule(),
         new StreamWriters.PushRules.PushRulesModule(),
+        new EventPersister.EventPersisterModule(),
+        new EventCreator.EventCreatorModule(),
+        new ClientReader.Rooms.RoomsReaderModule(),
+        new SyncReader.SyncModule(),
     ];
 }

@@ -196,7 +196,7 @@ public class RegistrationTests
     }
 
     [Test]
-    public async Task Register_keeps_the_requested_device_id()
+    public async Task Register_keeps_the_requested_device_id_and_display_name()
     {
         var response = (await _client.PostAsync(Register, new JsonObject
         {
@@ -205,6 +205,9 @@ public class RegistrationTests
         })).Ok();
 
         Assert.That(response["device_id"]!.GetValue<string>(), Is.EqualTo("MYPHONE"));
+        using var client = _server.NewClient(response["access_token"]!.GetValue<string>());
+        var device = (await client.GetAsync("/_matrix/client/v3/devices/MYPHONE")).Ok();
+        Assert.That(device["display_name"]!.GetValue<string>(), Is.EqualTo("Jungle Phone"));
     }
 
     [Test]
@@ -241,5 +244,51 @@ public class RegistrationTests
         });
 
         again.Expect(HttpStatusCode.BadRequest);
+    }
+
+    [Test]
+    public async Task Available_for_a_free_username_is_true()
+    {
+        var response = (await _client.GetAsync("/_matrix/client/v3/register/available?username=free-name")).Ok();
+
+        Assert.That(response["available"]!.GetValue<bool>(), Is.True);
+    }
+
+    [Test]
+    public async Task Available_for_a_taken_username_is_400_M_USER_IN_USE()
+    {
+        await _server.RegisterUserAsync("taken-available");
+
+        var response = await _client.GetAsync("/_matrix/client/v3/register/available?username=taken-available");
+
+        response.Expect(HttpStatusCode.BadRequest);
+        Assert.That(response.ErrCode, Is.EqualTo("M_USER_IN_USE"));
+    }
+
+    [Test]
+    public async Task Available_for_an_invalid_username_is_400_M_INVALID_USERNAME()
+    {
+        var response = await _client.GetAsync("/_matrix/client/v3/register/available?username=" + Uri.EscapeDataString("bad name!"));
+
+        response.Expect(HttpStatusCode.BadRequest);
+        Assert.That(response.ErrCode, Is.EqualTo("M_INVALID_USERNAME"));
+    }
+
+    [Test]
+    public async Task Available_without_username_is_400_M_MISSING_PARAM()
+    {
+        var response = await _client.GetAsync("/_matrix/client/v3/register/available");
+
+        response.Expect(HttpStatusCode.BadRequest);
+        Assert.That(response.ErrCode, Is.EqualTo("M_MISSING_PARAM"));
+    }
+
+    [Test]
+    public async Task Token_validity_without_tokens_configured_is_403_M_FORBIDDEN()
+    {
+        var response = await _client.GetAsync("/_matrix/client/v1/register/m.login.registration_token/validity?token=abc");
+
+        response.Expect(HttpStatusCode.Forbidden);
+        Assert.That(response.ErrCode, Is.EqualTo("M_FORBIDDEN"));
     }
 }

@@ -33,8 +33,10 @@ public sealed class Homeserver : IAsyncDisposable
     public string DatabaseConnectionString => _database.ConnectionString;
 
     /// <summary>Starts a server; <paramref name="settings"/> are extra configuration keys ("Cluster:X" = "y").</summary>
+    /// <param name="services">Extra registrations, for tests that observe a seam (e.g. a test double of a listener).</param>
     public static async Task<Homeserver> StartAsync(
-        IReadOnlyDictionary<string, string>? settings = null, string serverName = DefaultServerName)
+        IReadOnlyDictionary<string, string>? settings = null, string serverName = DefaultServerName,
+        Action<IServiceCollection>? services = null)
     {
         var database = await TestDatabase.CreateAsync();
         var args = new List<string>
@@ -50,7 +52,11 @@ public sealed class Homeserver : IAsyncDisposable
             merged[key] = value;
         foreach (var (key, value) in merged)
             args.Add($"--{key}={value}");
-        var app = MainHost.Build([.. args], builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        var app = MainHost.Build([.. args], builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            services?.Invoke(builder.Services);
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.First();

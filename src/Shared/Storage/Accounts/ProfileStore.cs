@@ -12,6 +12,10 @@ public sealed record Profile(string? DisplayName, string? AvatarUrl);
 /// </summary>
 public sealed class ProfileStore(NpgsqlDataSource dataSource)
 {
+    /// <summary>Longest display name and avatar URL accepted from clients.</summary>
+    public const int MaxDisplayNameLength = 256;
+    public const int MaxAvatarUrlLength = 1000;
+
     /// <summary>The profile, or null when no such local user was ever registered.</summary>
     public async Task<Profile?> GetAsync(UserId user, CancellationToken ct)
     {

@@ -8,7 +8,7 @@ namespace Cluster.Workers.ClientReader.Accounts;
 /// Typed reads of request body fields. A field of the wrong JSON type is 400 M_BAD_JSON; JSON
 /// null counts as absent, as clients send it for "not given".
 /// </summary>
-internal static class JsonFields
+public static class JsonFields
 {
     public static string? OptionalString(this JsonObject body, string name) =>
         body[name] switch

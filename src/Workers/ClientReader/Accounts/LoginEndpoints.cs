@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cluster.Shared.Configuration;
 using Cluster.Shared.Http;
+using Cluster.Shared.Http.RateLimiting;
 using Cluster.Shared.Storage.Accounts;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,7 @@ internal static class LoginEndpoints
         {
             ["flows"] = new JsonArray(new JsonObject { ["type"] = AuthTypes.Password }),
         }));
-        app.MapClientPost("login", LoginAsync);
+        app.MapClientPost("login", LoginAsync).RateLimited(RateLimitAction.Login);
     }
 
     private static async Task<IResult> LoginAsync(
@@ -31,6 +32,9 @@ internal static class LoginEndpoints
         if (deviceId is "")
             throw MatrixException.InvalidParam("'device_id' must not be empty");
 
+        // Per account too: guessing one user's password from many addresses is still limited.
+        if (passwords.ResolveUser(body) is { } target)
+            RateLimitingEndpoints.Acquire(context, RateLimitAction.Login, "account:" + target);
         var account = await passwords.AuthenticateAsync(body, ct);
         var session = await devices.StartSessionAsync(account.UserId, deviceId, deviceName, context.Connection.RemoteIpAddress?.ToString(), ct);
         return Results.Json(new JsonObject

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Cluster.Shared.Configuration;
 using Cluster.Shared.Http;
+using Cluster.Shared.Http.RateLimiting;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.Storage.Accounts;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,32 @@ internal static class RegisterEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientPost("register", RegisterAsync).WithUserInteractiveAuth();
+        app.MapClientPost("register", RegisterAsync).WithUserInteractiveAuth().RateLimited(RateLimitAction.Registration);
+        app.MapClientGet("register/available", AvailableAsync).RateLimited(RateLimitAction.Registration);
+        app.MapClientGet("register/m.login.registration_token/validity", TokenValidity, ClientApiRoutes.V1)
+            .RateLimited(RateLimitAction.Registration);
+    }
+
+    private static async Task<IResult> AvailableAsync(HttpContext context, UserStore users, IOptions<ClusterOptions> cluster)
+    {
+        var username = context.Request.Query["username"] is { Count: 1 } values ? values[0] : null;
+        if (string.IsNullOrEmpty(username))
+            throw MatrixException.MissingParam("'username' is required");
+        var user = Usernames.ToUserId(username, cluster.Value.ServerName);
+        if (await users.ExistsAsync(user, context.RequestAborted))
+            throw UserInUse();
+        return Results.Json(new JsonObject { ["available"] = true });
+    }
+
+    private static IResult TokenValidity(HttpContext context, IOptionsMonitor<RegistrationOptions> options)
+    {
+        var registration = options.CurrentValue;
+        if (!registration.TokenRequired)
+            throw MatrixException.Forbidden("Registration tokens are not in use on this server");
+        var token = context.Request.Query["token"] is { Count: 1 } values ? values[0] : null;
+        if (token is null)
+            throw MatrixException.MissingParam("'token' is required");
+        return Results.Json(new JsonObject { ["valid"] = UserInteractiveAuth.TokensEqual(token, registration.Token!) });
     }
 
     private static async Task<IResult> RegisterAsync(

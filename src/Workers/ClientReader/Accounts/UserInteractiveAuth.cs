@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Cluster.Shared.Http;
+using Cluster.Shared.Http.RateLimiting;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.Storage.Accounts;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,8 @@ public sealed record UiaRequirement(string Purpose, UserId? User, IReadOnlyList<
 /// operation and user they were started for.
 /// </summary>
 public sealed class UserInteractiveAuth(
-    UiAuthSessionStore sessions, PasswordAuthenticator passwords, IOptionsMonitor<RegistrationOptions> registration)
+    UiAuthSessionStore sessions, PasswordAuthenticator passwords, IOptionsMonitor<RegistrationOptions> registration,
+    TokenBucketRateLimiter limiter)
 {
     /// <summary>
     /// Returns the completed session's ID (delete it with <see cref="FinishAsync"/> once the
@@ -75,6 +77,9 @@ public sealed class UserInteractiveAuth(
                     ? null
                     : "Invalid registration token";
             case AuthTypes.Password:
+                // A stolen access token must not become a way to guess the password faster than /login allows.
+                if (requirement.User is { } user && !limiter.TryAcquire(RateLimitAction.Login, "account:" + user, out var retryAfter))
+                    throw MatrixException.LimitExceeded(retryAfter);
                 try
                 {
                     var account = await passwords.AuthenticateAsync(auth, ct);

@@ -1,0 +1,129 @@
+using Npgsql;
+
+namespace Cluster.Shared.Storage.Events;
+
+/// <summary>Which way /messages walks a room's history.</summary>
+public enum PaginationDirection
+{
+    /// <summary>Towards older events ("b").</summary>
+    Backwards,
+    /// <summary>Towards newer events ("f").</summary>
+    Forwards,
+}
+
+/// <summary>A place in one room's history: just after the event at (depth, stream position).</summary>
+public readonly record struct TopologicalPosition(long Depth, long Stream);
+
+/// <summary>A room's events in stream order (ascending) and whether older ones in the range were left out.</summary>
+public sealed record RoomEventsSlice(IReadOnlyList<StoredEvent> Events, bool Limited);
+
+/// <summary>
+/// Reads events: by ID, a room's events in stream order (the /sync timeline), and a room's history
+/// in topological order (/messages). Timeline reads return only accepted events (never rejected,
+/// soft-failed or outliers); reads by ID return whatever is stored and leave that to the caller.
+/// </summary>
+public sealed class EventStore(NpgsqlDataSource dataSource)
+{
+    private const string SelectEvents = $"SELECT {StoredEventColumns.Select} FROM {StoredEventColumns.From}";
+
+    public async Task<StoredEvent?> GetEventAsync(string eventId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"{SelectEvents} WHERE e.event_id = $1");
+        command.Parameters.AddWithValue(eventId);
+        var events = await StoredEventColumns.ReadAllAsync(command, cancellationToken);
+        return events.Count == 0 ? null : events[0];
+    }
+
+    /// <summary>The events among <paramref name="eventIds"/> that are stored, by ID.</summary>
+    public async Task<IReadOnlyDictionary<string, StoredEvent>> GetEventsAsync(
+        IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken)
+    {
+        if (eventIds.Count == 0)
+            return new Dictionary<string, StoredEvent>();
+        await using var command = dataSource.CreateCommand($"{SelectEvents} WHERE e.event_id = ANY($1)");
+        command.Parameters.AddWithValue(eventIds.Distinct(StringComparer.Ordinal).ToArray());
+        var events = await StoredEventColumns.ReadAllAsync(command, cancellationToken);
+        return events.ToDictionary(e => e.EventId, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The /sync timeline of one room: the newest <paramref name="limit"/> events after
+    /// <paramref name="after"/> (null: from the room's start) and at or before <paramref name="upTo"/>,
+    /// returned oldest first. <see cref="RoomEventsSlice.Limited"/> says whether more events lie in
+    /// the range before the first one returned (the client then paginates with /messages).
+    /// Served by events_room_stream (room_id, stream_ordering), read backwards from <paramref name="upTo"/>.
+    /// </summary>
+    public async Task<RoomEventsSlice> GetRoomEventsByStreamAsync(
+        string roomId, StreamBound? after, StreamBound upTo, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        after ??= StreamBound.At(0);
+        await using var command = dataSource.CreateCommand(
+            $"{SelectEvents} " +
+            "LEFT JOIN unnest($2::integer[], $3::bigint[]) AS lo(writer, position) ON lo.writer = e.instance_id " +
+            "LEFT JOIN unnest($5::integer[], $6::bigint[]) AS hi(writer, position) ON hi.writer = e.instance_id " +
+            $"WHERE e.room_id = $1 AND {StoredEventColumns.InTimeline} " +
+            "AND e.stream_ordering > $4 AND e.stream_ordering <= $7 " +
+            "AND e.stream_ordering > COALESCE(lo.position, $4) AND e.stream_ordering <= COALESCE(hi.position, $8) " +
+            "ORDER BY e.stream_ordering DESC LIMIT $9");
+        command.Parameters.AddWithValue(roomId);
+        command.Parameters.AddWithValue(after.Writers);
+        command.Parameters.AddWithValue(after.Positions);
+        command.Parameters.AddWithValue(after.Minimum);
+        command.Parameters.AddWithValue(upTo.Writers);
+        command.Parameters.AddWithValue(upTo.Positions);
+        command.Parameters.AddWithValue(upTo.Maximum);
+        command.Parameters.AddWithValue(upTo.Minimum);
+        command.Parameters.AddWithValue(limit + 1);
+        var events = await StoredEventColumns.ReadAllAsync(command, cancellationToken);
+        var limited = events.Count > limit;
+        if (limited)
+            events.RemoveAt(events.Count - 1);
+        events.Reverse();
+        return new RoomEventsSlice(events, limited);
+    }
+
+    /// <summary>
+    /// /messages: up to <paramref name="limit"/> events of the room from <paramref name="from"/> in
+    /// (depth, stream position) order, in the order walked. A position sits just after its event:
+    /// walking backwards includes the event at <paramref name="from"/>, walking forwards starts after it.
+    /// Served by events_room_topological (room_id, topological_ordering, stream_ordering).
+    /// </summary>
+    public async Task<IReadOnlyList<StoredEvent>> PaginateRoomEventsAsync(
+        string roomId, TopologicalPosition from, PaginationDirection direction, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var (comparison, order) = direction == PaginationDirection.Backwards ? ("<=", "DESC") : (">", "ASC");
+        await using var command = dataSource.CreateCommand(
+            $"{SelectEvents} WHERE e.room_id = $1 AND {StoredEventColumns.InTimeline} " +
+            $"AND (e.topological_ordering, e.stream_ordering) {comparison} ($2, $3) " +
+            $"ORDER BY e.topological_ordering {order}, e.stream_ordering {order} LIMIT $4");
+        command.Parameters.AddWithValue(roomId);
+        command.Parameters.AddWithValue(from.Depth);
+        command.Parameters.AddWithValue(from.Stream);
+        command.Parameters.AddWithValue(limit);
+        return await StoredEventColumns.ReadAllAsync(command, cancellationToken);
+    }
+
+    /// <summary>
+    /// The room's newest timeline event at or before <paramref name="upTo"/> (null if none): what
+    /// "the room at this token" means, e.g. for <c>/members?at=</c> or to turn a live token into a
+    /// topological one for /messages.
+    /// </summary>
+    public async Task<StoredEvent?> GetLatestRoomEventAsync(string roomId, StreamBound upTo, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"{SelectEvents} " +
+            "LEFT JOIN unnest($2::integer[], $3::bigint[]) AS hi(writer, position) ON hi.writer = e.instance_id " +
+            $"WHERE e.room_id = $1 AND {StoredEventColumns.InTimeline} " +
+            "AND e.stream_ordering <= $4 AND e.stream_ordering <= COALESCE(hi.position, $5) " +
+            "ORDER BY e.stream_ordering DESC LIMIT 1");
+        command.Parameters.AddWithValue(roomId);
+        command.Parameters.AddWithValue(upTo.Writers);
+        command.Parameters.AddWithValue(upTo.Positions);
+        command.Parameters.AddWithValue(upTo.Maximum);
+        command.Parameters.AddWithValue(upTo.Minimum);
+        var events = await StoredEventColumns.ReadAllAsync(command, cancellationToken);
+        return events.Count == 0 ? null : events[0];
+    }
+}

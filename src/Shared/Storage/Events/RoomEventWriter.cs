@@ -1,0 +1,223 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cluster.Shared.Events;
+using Npgsql;
+
+namespace Cluster.Shared.Storage.Events;
+
+/// <summary>One event to write, with the stream position the persister allocated for it.</summary>
+public sealed record EventWrite(
+    Pdu Event,
+    byte[] CanonicalJson,
+    long StreamOrdering,
+    int InstanceId,
+    ClientTransaction? Transaction = null,
+    // The event this redaction removes, when the creator found the redaction allowed to apply.
+    string? AppliesRedactionOf = null,
+    // For a create event: list the room in the public directory.
+    bool IsPublicRoom = false);
+
+/// <summary>What writing an event decided.</summary>
+public sealed record EventWriteOutcome(long StateGroupBefore, string? ReplacedStateEventId);
+
+/// <summary>The room's forward extremities do not match what the event was built on.</summary>
+public sealed class StaleExtremitiesException(string roomId, string detail)
+    : Exception($"Room {roomId} moved on while the event was built: {detail}")
+{
+    public string RoomId { get; } = roomId;
+}
+
+/// <summary>
+/// The SQL of persisting room events, inside the persister's transaction: the event row, its
+/// edges, the forward extremities, its state group, the current state and the membership
+/// history. One persister writes a room at a time; <see cref="LockRoomAsync"/> makes that
+/// hold in the database too.
+/// </summary>
+public sealed class RoomEventWriter
+{
+    /// <summary>
+    /// A state group is stored as a delta on the previous one until the chain would grow past this
+    /// length; then the whole state is written again, so reading a state never walks more than
+    /// this many + 1 groups.
+    /// </summary>
+    public const int MaxDeltaChainLength = 50;
+
+    /// <summary>
+    /// Locks the room's row for the transaction and returns its forward extremities. For a batch
+    /// that starts with the create event the room must be new: nothing to lock, no extremities.
+    /// </summary>
+    /// <exception cref="StaleExtremitiesException">The room is unknown (or, for a create, already exists).</exception>
+    public async Task<IReadOnlySet<string>> LockRoomAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string roomId, bool creating, CancellationToken cancellationToken)
+    {
+        await using (var lockRoom = new NpgsqlCommand("SELECT 1 FROM rooms WHERE room_id = $1 FOR UPDATE", connection, transaction))
+        {
+            lockRoom.Parameters.AddWithValue(roomId);
+            var exists = await lockRoom.ExecuteScalarAsync(cancellationToken) is not null;
+            if (exists == creating)
+                throw new StaleExtremitiesException(roomId, creating ? "the room already exists" : "the room does not exist");
+        }
+        var extremities = new HashSet<string>(StringComparer.Ordinal);
+        if (creating)
+            return extremities;
+        await using var select = new NpgsqlCommand("SELECT event_id FROM room_forward_extremities WHERE room_id = $1", connection, transaction);
+        select.Parameters.AddWithValue(roomId);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            extremities.Add(reader.GetString(0));
+        return extremities;
+    }
+
+    /// <summary>Writes every row of one event. Its prev events must be the room's extremities (checked by the caller).</summary>
+    public async Task<EventWriteOutcome> WriteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, EventWrite write, CancellationToken cancellationToken)
+    {
+        var ev = write.Event;
+        var (stateGroup, replaced) = await AssignStateGroupAsync(connection, transaction, ev, cancellationToken);
+        var membership = ev.Type == RoomEventTypes.Member ? StringOf(ev.Content["membership"]) : null;
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (ev.Type == RoomEventTypes.Create && ev.StateKey == "")
+            Add(batch, "INSERT INTO rooms (room_id, room_version, creator, is_public) VALUES ($1, $2, $3, $4)",
+                ev.RoomId, ev.Version.Id, ev.Sender, write.IsPublicRoom);
+        Add(batch,
+            "INSERT INTO events (event_id, room_id, stream_ordering, instance_id, topological_ordering, type, state_key, sender, " +
+            "origin_server_ts, json, membership, replaces_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            ev.EventId, ev.RoomId, write.StreamOrdering, write.InstanceId, ev.Depth, ev.Type, (object?)ev.StateKey ?? DBNull.Value,
+            ev.Sender, ev.OriginServerTs, write.CanonicalJson, (object?)membership ?? DBNull.Value, (object?)replaced ?? DBNull.Value);
+        if (ev.PrevEventIds.Count > 0)
+        {
+            Add(batch, "INSERT INTO event_edges (event_id, prev_event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                ev.EventId, ev.PrevEventIds.ToArray());
+            Add(batch, "DELETE FROM room_forward_extremities WHERE room_id = $1 AND event_id = ANY($2)",
+                ev.RoomId, ev.PrevEventIds.ToArray());
+        }
+        if (ev.AuthEventIds.Count > 0)
+            Add(batch, "INSERT INTO event_auth_edges (event_id, auth_event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                ev.EventId, ev.AuthEventIds.ToArray());
+        Add(batch, "INSERT INTO room_forward_extremities (room_id, event_id) VALUES ($1, $2)", ev.RoomId, ev.EventId);
+        Add(batch, "INSERT INTO event_to_state_groups (event_id, state_group) VALUES ($1, $2)", ev.EventId, stateGroup);
+        if (ev.StateKey is { } stateKey)
+            Add(batch,
+                "INSERT INTO current_state_events (room_id, type, state_key, event_id, membership) VALUES ($1, $2, $3, $4, $5) " +
+                "ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership",
+                ev.RoomId, ev.Type, stateKey, ev.EventId, (object?)membership ?? DBNull.Value);
+        if (membership is not null && ev.StateKey is { } target)
+            Add(batch,
+                "INSERT INTO room_memberships (event_id, room_id, user_id, sender, membership, stream_ordering, instance_id) " +
+                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                ev.EventId, ev.RoomId, target, ev.Sender, membership, write.StreamOrdering, write.InstanceId);
+        if (write.AppliesRedactionOf is { } redacts)
+            Add(batch, "INSERT INTO redactions (event_id, redacts, room_id) VALUES ($1, $2, $3)", ev.EventId, redacts, ev.RoomId);
+        if (write.Transaction is { } txn)
+            Add(batch,
+                "INSERT INTO event_transaction_ids (event_id, user_id, device_id, scope, txn_id) VALUES ($1, $2, $3, $4, $5)",
+                ev.EventId, txn.UserId, txn.DeviceId, txn.Scope, txn.TxnId);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return new EventWriteOutcome(stateGroup, replaced);
+    }
+
+    // The state before the event is the state after its prev event: the prev event's own group,
+    // plus the prev event itself when it is accepted state (a new group, usually a one-entry delta).
+    private static async Task<(long StateGroup, string? Replaced)> AssignStateGroupAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Pdu ev, CancellationToken cancellationToken)
+    {
+        if (ev.PrevEventIds.Count == 0)
+            return (await InsertGroupAsync(connection, transaction, ev, null, 0, new Dictionary<(string, string), string>(), cancellationToken), null);
+        if (ev.PrevEventIds.Count > 1)
+            throw new NotSupportedException(
+                $"{ev.EventId} has {ev.PrevEventIds.Count} prev events; merging forked state needs state resolution, which persisting does not do yet.");
+
+        var prevId = ev.PrevEventIds[0];
+        long prevGroup;
+        int chainLength;
+        (string Type, string StateKey)? prevKey = null;
+        string? replaced = null;
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            Add(batch,
+                "SELECT g.state_group, sg.delta_chain_length, e.type, e.state_key, e.rejection_reason IS NOT NULL " +
+                "FROM event_to_state_groups g JOIN state_groups sg ON sg.state_group = g.state_group " +
+                "JOIN events e ON e.event_id = g.event_id WHERE g.event_id = $1",
+                prevId);
+            Add(batch, "SELECT event_id FROM current_state_events WHERE room_id = $1 AND type = $2 AND state_key = $3",
+                ev.RoomId, ev.Type, (object?)ev.StateKey ?? "");
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+                throw new StaleExtremitiesException(ev.RoomId, $"prev event {prevId} has no state recorded");
+            prevGroup = reader.GetInt64(0);
+            chainLength = reader.GetInt32(1);
+            if (!reader.IsDBNull(3) && !reader.GetBoolean(4))
+                prevKey = (reader.GetString(2), reader.GetString(3));
+            await reader.NextResultAsync(cancellationToken);
+            if (ev.StateKey is not null && await reader.ReadAsync(cancellationToken))
+                replaced = reader.GetString(0);
+        }
+        if (prevKey is not { } key)
+            return (prevGroup, replaced);
+
+        long group;
+        if (chainLength + 1 > MaxDeltaChainLength)
+        {
+            var full = await ReadGroupAsync(connection, transaction, prevGroup, cancellationToken);
+            full[key] = prevId;
+            group = await InsertGroupAsync(connection, transaction, ev, null, 0, full, cancellationToken);
+        }
+        else
+        {
+            group = await InsertGroupAsync(connection, transaction, ev, prevGroup, chainLength + 1,
+                new Dictionary<(string, string), string> { [key] = prevId }, cancellationToken);
+        }
+        return (group, replaced);
+    }
+
+    private static async Task<long> InsertGroupAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Pdu ev, long? prevGroup, int chainLength,
+        IReadOnlyDictionary<(string Type, string StateKey), string> entries, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "WITH g AS (INSERT INTO state_groups (room_id, event_id, prev_state_group, delta_chain_length) VALUES ($1, $2, $3, $4) " +
+            "RETURNING state_group), s AS (INSERT INTO state_groups_state (state_group, type, state_key, event_id) " +
+            "SELECT g.state_group, k.type, k.state_key, k.event_id FROM g, unnest($5::text[], $6::text[], $7::text[]) AS k(type, state_key, event_id)) " +
+            "SELECT state_group FROM g", connection, transaction);
+        command.Parameters.AddWithValue(ev.RoomId);
+        command.Parameters.AddWithValue(ev.EventId);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)prevGroup ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.AddWithValue(chainLength);
+        command.Parameters.AddWithValue(entries.Keys.Select(k => k.Type).ToArray());
+        command.Parameters.AddWithValue(entries.Keys.Select(k => k.StateKey).ToArray());
+        command.Parameters.AddWithValue(entries.Values.ToArray());
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task<Dictionary<(string Type, string StateKey), string>> ReadGroupAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long stateGroup, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "WITH RECURSIVE chain(state_group, prev_state_group, distance) AS (" +
+            "  SELECT state_group, prev_state_group, 0 FROM state_groups WHERE state_group = $1" +
+            "  UNION ALL" +
+            "  SELECT g.state_group, g.prev_state_group, c.distance + 1 FROM state_groups g JOIN chain c ON g.state_group = c.prev_state_group" +
+            ") SELECT DISTINCT ON (s.type, s.state_key) s.type, s.state_key, s.event_id " +
+            "FROM chain c JOIN state_groups_state s ON s.state_group = c.state_group ORDER BY s.type, s.state_key, c.distance",
+            connection, transaction);
+        command.Parameters.AddWithValue(stateGroup);
+        var state = new Dictionary<(string Type, string StateKey), string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            if (!reader.IsDBNull(2))
+                state[(reader.GetString(0), reader.GetString(1))] = reader.GetString(2);
+        return state;
+    }
+
+    private static void Add(NpgsqlBatch batch, string sql, params object[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters)
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        batch.BatchCommands.Add(command);
+    }
+
+    private static string? StringOf(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+}

@@ -1,0 +1,19 @@
+using Cluster.Shared.Storage.Directory;
+using Cluster.Workers.Host;
+
+namespace Cluster.Workers.ClientReader.Directory;
+
+/// <summary>The public room directory: listing rooms and reading the list.</summary>
+public sealed class DirectoryModule : IRoleModule
+{
+    public string Name => "client_reader";
+
+    public void AddServices(IServiceCollection services, IConfiguration configuration) =>
+        services.AddSingleton<RoomDirectoryStore>();
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        PublicRoomsEndpoints.Map(endpoints);
+        RoomVisibilityEndpoints.Map(endpoints);
+    }
+}

@@ -1,0 +1,193 @@
+using System.Text.Json.Nodes;
+using Cluster.Shared.Configuration;
+using Cluster.Shared.Http;
+using Cluster.Shared.Identifiers;
+using Cluster.Shared.Storage.Events;
+using Cluster.Workers.EventCreator.Creation;
+using Cluster.Workers.EventCreator.Membership;
+using Cluster.Workers.EventCreator.Sending;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Workers.EventCreator;
+
+/// <summary>The client endpoints that create room events (and the alias writes that go with them).</summary>
+public static class EventCreatorEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapClientPost("createRoom", CreateRoomAsync).RequireAccessToken();
+
+        app.MapClientPost("join/{roomIdOrAlias}", async (HttpContext ctx, string roomIdOrAlias, MembershipActions actions) =>
+        {
+            var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
+            var roomId = await actions.ResolveKnownRoomAsync(PathValues.Decode(roomIdOrAlias), ctx.RequestAborted);
+            await actions.JoinAsync(ctx.Requester().User, roomId, RequestValues.Reason(body), ctx.RequestAborted);
+            return Results.Json(new JsonObject { ["room_id"] = roomId });
+        }).RequireAccessToken();
+
+        app.MapClientPost("rooms/{roomId}/join", async (HttpContext ctx, string roomId, MembershipActions actions) =>
+        {
+            var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
+            var id = await actions.ResolveKnownRoomAsync(RoomIdOf(roomId), ctx.RequestAborted);
+            await actions.JoinAsync(ctx.Requester().User, id, RequestValues.Reason(body), ctx.RequestAborted);
+            return Results.Json(new JsonObject { ["room_id"] = id });
+        }).RequireAccessToken();
+
+        app.MapClientPost("knock/{roomIdOrAlias}", async (HttpContext ctx, string roomIdOrAlias, MembershipActions actions) =>
+        {
+            var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
+            var roomId = await actions.ResolveKnownRoomAsync(PathValues.Decode(roomIdOrAlias), ctx.RequestAborted);
+            await actions.KnockAsync(ctx.Requester().User, roomId, RequestValues.Reason(body), ctx.RequestAborted);
+            return Results.Json(new JsonObject { ["room_id"] = roomId });
+        }).RequireAccessToken();
+
+        app.MapClientPost("rooms/{roomId}/invite", async (HttpContext ctx, string roomId, MembershipActions actions) =>
+        {
+            var body = await RequestBody.ReadObjectAsync(ctx);
+            var target = RequestValues.UserId(RequestValues.RequiredString(body, "user_id"));
+            await actions.InviteAsync(ctx.Requester().User, RoomIdOf(roomId), target, RequestValues.Reason(body), ctx.RequestAborted);
+            return Empty();
+        }).RequireAccessToken();
+
+        app.MapClientPost("rooms/{roomId}/leave", async (HttpContext ctx, string roomId, MembershipActions actions) =>
+        {
+            var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
+            await actions.LeaveAsync(ctx.Requester().User, RoomIdOf(roomId), RequestValues.Reason(body), ctx.RequestAborted);
+            return Empty();
+        }).RequireAccessToken();
+
+        app.MapClientPost("rooms/{roomId}/forget", async (HttpContext ctx, string roomId, MembershipActions actions) =>
+        {
+            await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
+            await actions.ForgetAsync(ctx.Requester().User, RoomIdOf(roomId), ctx.RequestAborted);
+            return Empty();
+        }).RequireAccessToken();
+
+        MapTargeted(app, "kick", (actions, actor, roomId, target, reason, ct) => actions.KickAsync(actor, roomId, target, reason, ct));
+        MapTargeted(app, "ban", (actions, actor, roomId, target, reason, ct) => actions.BanAsync(actor, roomId, target, reason, ct));
+        MapTargeted(app, "unban", (actions, actor, roomId, target, reason, ct) => actions.UnbanAsync(actor, roomId, target, reason, ct));
+
+        app.MapClientPut("rooms/{roomId}/send/{eventType}/{txnId}",
+            async (HttpContext ctx, string roomId, string eventType, string txnId, RoomEventActions actions) =>
+            {
+                var content = await RequestBody.ReadObjectAsync(ctx);
+                var sent = await actions.SendMessageAsync(ctx.Requester(), RoomIdOf(roomId),
+                    RequestValues.EventField(PathValues.Decode(eventType), "event type", allowEmpty: false),
+                    RequestValues.EventField(PathValues.Decode(txnId), "transaction ID", allowEmpty: false), content, ctx.RequestAborted);
+                return Results.Json(new JsonObject { ["event_id"] = sent.EventId });
+            }).RequireAccessToken();
+
+        app.MapClientPut("rooms/{roomId}/state/{eventType}/{stateKey}",
+            (HttpContext ctx, string roomId, string eventType, string stateKey, RoomEventActions actions) =>
+                PutStateAsync(ctx, roomId, eventType, PathValues.Decode(stateKey), actions)).RequireAccessToken();
+        app.MapClientPut("rooms/{roomId}/state/{eventType}",
+            (HttpContext ctx, string roomId, string eventType, RoomEventActions actions) =>
+                PutStateAsync(ctx, roomId, eventType, "", actions)).RequireAccessToken();
+
+        app.MapClientPut("rooms/{roomId}/redact/{eventId}/{txnId}",
+            async (HttpContext ctx, string roomId, string eventId, string txnId, RoomEventActions actions) =>
+            {
+                var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
+                var room = RoomIdOf(roomId);
+                var target = RequestValues.EventId(PathValues.Decode(eventId)).ToString();
+                var txn = RequestValues.EventField(PathValues.Decode(txnId), "transaction ID", allowEmpty: false);
+                var content = new JsonObject();
+                if (RequestValues.Reason(body) is { } reason)
+                    content["reason"] = reason;
+                var requester = ctx.Requester();
+                var sent = await actions.RedactAsync(requester, room, target, content,
+                    new ClientTransaction(requester.User.ToString(), requester.DeviceId, $"redact {room}", txn), ctx.RequestAborted);
+                return Results.Json(new JsonObject { ["event_id"] = sent.EventId });
+            }).RequireAccessToken();
+
+        app.MapClientPut("directory/room/{roomAlias}", PutAliasAsync).RequireAccessToken();
+        app.MapClientDelete("directory/room/{roomAlias}", DeleteAliasAsync).RequireAccessToken();
+    }
+
+    private static async Task<IResult> CreateRoomAsync(HttpContext ctx, RoomCreator creator)
+    {
+        var request = CreateRoomRequest.Parse(await RequestBody.ReadObjectAsync(ctx));
+        var roomId = await creator.CreateAsync(ctx.Requester().User, request, ctx.RequestAborted);
+        return Results.Json(new JsonObject { ["room_id"] = roomId });
+    }
+
+    private static async Task<IResult> PutStateAsync(HttpContext ctx, string roomId, string eventType, string stateKey, RoomEventActions actions)
+    {
+        var content = await RequestBody.ReadObjectAsync(ctx);
+        var sent = await actions.SendStateAsync(ctx.Requester(), RoomIdOf(roomId),
+            RequestValues.EventField(PathValues.Decode(eventType), "event type", allowEmpty: false),
+            RequestValues.EventField(stateKey, "state key", allowEmpty: true), content, ctx.RequestAborted);
+        return Results.Json(new JsonObject { ["event_id"] = sent.EventId });
+    }
+
+    private delegate Task<SentEvent> TargetedAction(
+        MembershipActions actions, UserId actor, string roomId, UserId target, string? reason, CancellationToken cancellationToken);
+
+    private static void MapTargeted(IEndpointRouteBuilder app, string verb, TargetedAction action) =>
+        app.MapClientPost($"rooms/{{roomId}}/{verb}", async (HttpContext ctx, string roomId, MembershipActions actions) =>
+        {
+            var body = await RequestBody.ReadObjectAsync(ctx);
+            var target = RequestValues.UserId(RequestValues.RequiredString(body, "user_id"));
+            await action(actions, ctx.Requester().User, RoomIdOf(roomId), target, RequestValues.Reason(body), ctx.RequestAborted);
+            return Empty();
+        }).RequireAccessToken();
+
+    /// <summary>PUT /directory/room/{alias}: a local alias for a room the requester is joined to; 409 if taken.</summary>
+    private static async Task<IResult> PutAliasAsync(
+        HttpContext ctx, string roomAlias, RoomAliasStore aliases, RoomMembershipStore memberships, IOptions<ClusterOptions> options)
+    {
+        var alias = LocalAlias(PathValues.Decode(roomAlias), options.Value.ServerName);
+        var body = await RequestBody.ReadObjectAsync(ctx);
+        var roomId = RequestValues.RoomId(RequestValues.RequiredString(body, "room_id")).ToString();
+        var user = ctx.Requester().User.ToString();
+        var rooms = await memberships.GetJoinedRoomIdsAsync(user, ctx.RequestAborted);
+        if (!rooms.Contains(roomId))
+            throw MatrixException.Forbidden("You must be in the room to give it an alias.");
+        if (!await aliases.TryCreateAsync(alias, roomId, user, ctx.RequestAborted))
+            throw new MatrixException(StatusCodes.Status409Conflict, ErrCodes.Unknown, $"Room alias {alias} already exists.");
+        return Empty();
+    }
+
+    /// <summary>DELETE /directory/room/{alias}: by its creator, a server admin, or whoever may set the room's canonical alias.</summary>
+    private static async Task<IResult> DeleteAliasAsync(
+        HttpContext ctx, string roomAlias, RoomAliasStore aliases, RoomStateStore state, IOptions<ClusterOptions> options)
+    {
+        var alias = LocalAlias(PathValues.Decode(roomAlias), options.Value.ServerName);
+        var requester = ctx.Requester();
+        var record = await aliases.GetAsync(alias, ctx.RequestAborted)
+            ?? throw MatrixException.NotFound($"Room alias {alias} not found.");
+        var user = requester.User.ToString();
+        if (record.Creator != user && !requester.IsAdmin && !await MayChangeCanonicalAliasAsync(state, record.RoomId, user, ctx.RequestAborted))
+            throw MatrixException.Forbidden("You may not delete this alias.");
+        if (!await aliases.DeleteAsync(alias, ctx.RequestAborted))
+            throw MatrixException.NotFound($"Room alias {alias} not found.");
+        return Empty();
+    }
+
+    private static async Task<bool> MayChangeCanonicalAliasAsync(RoomStateStore state, string roomId, string user, CancellationToken cancellationToken)
+    {
+        var found = await state.GetCurrentStateEventsAsync(roomId,
+            [(Shared.Events.RoomEventTypes.Create, ""), (Shared.Events.RoomEventTypes.PowerLevels, ""), (Shared.Events.RoomEventTypes.Member, user)],
+            cancellationToken);
+        if (!found.TryGetValue((Shared.Events.RoomEventTypes.Create, ""), out var create)
+            || found.GetValueOrDefault((Shared.Events.RoomEventTypes.Member, user))?.Membership != Shared.Events.MembershipStates.Join)
+            return false;
+        var createPdu = create.ToPdu();
+        var powerLevels = found.GetValueOrDefault((Shared.Events.RoomEventTypes.PowerLevels, ""))?.ToPdu();
+        var level = Shared.Auth.RoomPowerLevels.UserLevel(createPdu.Version, createPdu, powerLevels, user);
+        var needed = Shared.Auth.RoomPowerLevels.RequiredToSend(createPdu.Version, createPdu, powerLevels, Shared.Events.RoomEventTypes.CanonicalAlias, isState: true);
+        return level >= needed;
+    }
+
+    private static string LocalAlias(string value, string serverName)
+    {
+        var alias = RequestValues.RoomAlias(value);
+        if (alias.ServerName.ToString() != serverName)
+            throw MatrixException.InvalidParam($"Room alias {value} is not on this server.");
+        return alias.ToString();
+    }
+
+    private static string RoomIdOf(string pathValue) => RequestValues.RoomId(PathValues.Decode(pathValue)).ToString();
+
+    private static IResult Empty() => Results.Json(new JsonObject());
+}

@@ -1,0 +1,36 @@
+using Cluster.Replication.Streams.Events;
+using Cluster.Shared.Storage.Accounts;
+using Cluster.Shared.Storage.Events;
+using Cluster.Workers.EventCreator.Building;
+using Cluster.Workers.EventCreator.Creation;
+using Cluster.Workers.EventCreator.Membership;
+using Cluster.Workers.EventCreator.Sending;
+using Cluster.Workers.Host;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cluster.Workers.EventCreator;
+
+/// <summary>
+/// The event creator role: createRoom, membership changes, messages, state and redactions. It
+/// builds and auth-checks events and hands them to the room's persister (<see cref="EventPersister.IEventPersistence"/>).
+/// </summary>
+public sealed class EventCreatorModule : IRoleModule
+{
+    public string Name => "event_creator";
+
+    public void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddRoomStores();
+        services.AddAccountStorage();
+        services.AddEventsStream();
+        services.TryAddSingleton<EventBuilder>();
+        services.TryAddSingleton<RoomContextLoader>();
+        services.TryAddSingleton<RoomEventSender>();
+        services.TryAddSingleton<RoomEventActions>();
+        services.TryAddSingleton<MemberProfiles>();
+        services.TryAddSingleton<MembershipActions>();
+        services.TryAddSingleton<RoomCreator>();
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints) => EventCreatorEndpoints.Map(endpoints);
+}

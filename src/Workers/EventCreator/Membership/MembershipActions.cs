@@ -1,0 +1,129 @@
+using System.Text.Json.Nodes;
+using Cluster.Shared.Events;
+using Cluster.Shared.Http;
+using Cluster.Shared.Identifiers;
+using Cluster.Shared.Storage.Events;
+using Cluster.Workers.EventCreator.Building;
+using Cluster.Workers.EventCreator.Sending;
+
+namespace Cluster.Workers.EventCreator.Membership;
+
+/// <summary>
+/// The membership endpoints' logic: join, knock, invite, leave, kick, ban, unban and forget, each a
+/// membership event the auth rules then judge. Only rooms this server already takes part in can be
+/// joined or knocked on; joining over federation is not built yet.
+/// </summary>
+public sealed class MembershipActions(
+    RoomEventSender sender, RoomStore rooms, RoomAliasStore aliases, RoomMembershipStore memberships, MemberProfiles profiles)
+{
+    /// <summary>Resolves a room ID or a local alias to a room this server knows; 404 M_NOT_FOUND otherwise.</summary>
+    public async Task<string> ResolveKnownRoomAsync(string roomIdOrAlias, CancellationToken cancellationToken)
+    {
+        string roomId;
+        if (roomIdOrAlias.StartsWith(RoomAlias.Sigil))
+        {
+            RequestValues.RoomAlias(roomIdOrAlias);
+            roomId = (await aliases.GetAsync(roomIdOrAlias, cancellationToken))?.RoomId
+                ?? throw MatrixException.NotFound($"Room alias {roomIdOrAlias} is not known here.");
+        }
+        else
+        {
+            roomId = RequestValues.RoomId(roomIdOrAlias, "room ID or alias").ToString();
+        }
+        if (await rooms.GetRoomAsync(roomId, cancellationToken) is null)
+            throw MatrixException.NotFound($"Room {roomId} is not known to this server (joining rooms over federation is not supported yet).");
+        return roomId;
+    }
+
+    public async Task<SentEvent> JoinAsync(UserId user, string roomId, string? reason, CancellationToken cancellationToken)
+    {
+        var content = await profiles.JoinContentAsync(user, reason, cancellationToken);
+        var userId = user.ToString();
+        return await sender.SendAsync(new SendRequest(roomId, [(RoomEventTypes.Member, userId)], room =>
+            room.MembershipOf(userId) == MembershipStates.Join && room.Get(RoomEventTypes.Member, userId) is { } current
+                ? EventPlan.AlreadyDone(current.EventId)
+                : EventPlan.Send(new EventDraft(RoomEventTypes.Member, userId, userId, content))), cancellationToken);
+    }
+
+    public async Task<SentEvent> KnockAsync(UserId user, string roomId, string? reason, CancellationToken cancellationToken)
+    {
+        var userId = user.ToString();
+        var content = Content(MembershipStates.Knock, reason);
+        return await sender.SendAsync(new SendRequest(roomId, [(RoomEventTypes.Member, userId)], room =>
+        {
+            if (!room.Version.KnockJoinRule)
+                throw MatrixException.Forbidden($"Room version {room.Version.Id} does not support knocking.");
+            return EventPlan.Send(new EventDraft(RoomEventTypes.Member, userId, userId, content));
+        }), cancellationToken);
+    }
+
+    public Task<SentEvent> InviteAsync(UserId inviter, string roomId, UserId invitee, string? reason, CancellationToken cancellationToken)
+    {
+        var target = invitee.ToString();
+        return sender.SendAsync(new SendRequest(roomId, [(RoomEventTypes.Member, target)], room =>
+        {
+            // Spec: inviting someone already invited succeeds without a new event.
+            if (room.MembershipOf(target) == MembershipStates.Invite)
+                return EventPlan.AlreadyDone(room.Get(RoomEventTypes.Member, target)!.EventId);
+            if (room.MembershipOf(target) == MembershipStates.Join)
+                throw MatrixException.Forbidden($"{target} is already in the room.");
+            return EventPlan.Send(new EventDraft(RoomEventTypes.Member, target, inviter.ToString(), Content(MembershipStates.Invite, reason)));
+        }), cancellationToken);
+    }
+
+    /// <summary>Leaves, rejects an invite or withdraws a knock; the auth rules refuse it for anyone not joined, invited or knocking.</summary>
+    public Task<SentEvent> LeaveAsync(UserId user, string roomId, string? reason, CancellationToken cancellationToken)
+    {
+        var userId = user.ToString();
+        return sender.SendAsync(new SendRequest(roomId, [(RoomEventTypes.Member, userId)], _ =>
+            EventPlan.Send(new EventDraft(RoomEventTypes.Member, userId, userId, Content(MembershipStates.Leave, reason)))), cancellationToken);
+    }
+
+    public Task<SentEvent> KickAsync(UserId kicker, string roomId, UserId target, string? reason, CancellationToken cancellationToken) =>
+        ChangeOther(kicker, roomId, target, MembershipStates.Leave, reason, room =>
+        {
+            var current = room.MembershipOf(target.ToString());
+            if (current is not (MembershipStates.Join or MembershipStates.Invite or MembershipStates.Knock))
+                throw MatrixException.Forbidden($"{target} is not in the room.");
+        }, cancellationToken);
+
+    public Task<SentEvent> BanAsync(UserId banner, string roomId, UserId target, string? reason, CancellationToken cancellationToken) =>
+        ChangeOther(banner, roomId, target, MembershipStates.Ban, reason, null, cancellationToken);
+
+    public Task<SentEvent> UnbanAsync(UserId unbanner, string roomId, UserId target, string? reason, CancellationToken cancellationToken) =>
+        ChangeOther(unbanner, roomId, target, MembershipStates.Leave, reason, room =>
+        {
+            if (room.MembershipOf(target.ToString()) != MembershipStates.Ban)
+                throw MatrixException.Forbidden($"{target} is not banned from the room.");
+        }, cancellationToken);
+
+    /// <summary>POST /forget: only once the user is out of the room (left, kicked, banned, or never in it).</summary>
+    public async Task ForgetAsync(UserId user, string roomId, CancellationToken cancellationToken)
+    {
+        var userId = user.ToString();
+        var history = await memberships.GetMembershipHistoryAsync(roomId, userId, cancellationToken);
+        if (history.Count > 0 && history[^1].Membership is MembershipStates.Join or MembershipStates.Invite or MembershipStates.Knock)
+            throw new MatrixException(StatusCodes.Status400BadRequest, ErrCodes.Unknown, "The user has not left the room.");
+        await memberships.ForgetAsync(roomId, userId, cancellationToken);
+    }
+
+    private Task<SentEvent> ChangeOther(
+        UserId actor, string roomId, UserId target, string membership, string? reason, Action<RoomContext>? check,
+        CancellationToken cancellationToken)
+    {
+        var targetId = target.ToString();
+        return sender.SendAsync(new SendRequest(roomId, [(RoomEventTypes.Member, targetId)], room =>
+        {
+            check?.Invoke(room);
+            return EventPlan.Send(new EventDraft(RoomEventTypes.Member, targetId, actor.ToString(), Content(membership, reason)));
+        }), cancellationToken);
+    }
+
+    private static JsonObject Content(string membership, string? reason)
+    {
+        var content = new JsonObject { ["membership"] = membership };
+        if (reason is not null)
+            content["reason"] = reason;
+        return content;
+    }
+}

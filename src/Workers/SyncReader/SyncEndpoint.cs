@@ -1,0 +1,40 @@
+using Cluster.Shared.Http;
+using Cluster.Workers.ClientReader.Filters;
+
+namespace Cluster.Workers.SyncReader;
+
+/// <summary>
+/// <c>GET /sync</c>: answers at once when anything is new for the user since the token (or
+/// without a token), otherwise waits up to <c>timeout</c> for a row that concerns them.
+/// </summary>
+internal static class SyncEndpoint
+{
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapClientGet("sync", async (HttpContext context, FilterResolver filters, SyncResponseBuilder builder, SyncWakeups wakeups) =>
+        {
+            var request = await SyncRequest.ParseAsync(context, filters);
+            var ct = context.RequestAborted;
+            var deadline = DateTime.UtcNow + request.Timeout;
+            while (true)
+            {
+                var keys = await builder.WakeKeysAsync(request.UserId, ct);
+                using var waiter = wakeups.Register(keys);
+                var response = await builder.BuildAsync(request, ct);
+                var remaining = deadline - DateTime.UtcNow;
+                if (!response.IsEmpty || request.Since is null || remaining <= TimeSpan.Zero)
+                    return Results.Json(response.Body);
+                if (wakeups.ChangeNotCoveredBy(keys, response.NextBatch) is { } missed)
+                {
+                    await wakeups.WaitUntilPublishedAsync(missed, ct);
+                    continue;
+                }
+                var woken = await Task.WhenAny(waiter.Woken, Task.Delay(remaining, ct));
+                if (woken != waiter.Woken)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    return Results.Json(response.Body);
+                }
+                await wakeups.WaitUntilPublishedAsync(await waiter.Woken, ct);
+            }
+        }).RequireAccessToken();
+}

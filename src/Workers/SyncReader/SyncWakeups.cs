@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using Cluster.Replication.Hosting;
+using Cluster.Replication.Notifier;
+using Cluster.Replication.Streams;
+using Cluster.Replication.Streams.AccountData;
+using Cluster.Replication.Streams.Events;
+using Cluster.Replication.Streams.PushRules;
+using Cluster.Replication.Streams.Receipts;
+using Cluster.Replication.Streams.ToDevice;
+using Cluster.Replication.Streams.Typing;
+using Cluster.Replication.Tokens;
+
+namespace Cluster.Workers.SyncReader;
+
+/// <summary>
+/// Wakes long-polling /sync requests only for what concerns them: a row of a room (event,
+/// typing, receipt) wakes the syncs of that room's members, a row of a user (membership,
+/// account data, to-device, push rules) that user's syncs. Waking every sync on every row would
+/// make each message cost a /sync computation per online user.
+/// </summary>
+/// <remarks>
+/// Consumers run before a follower publishes its new positions, so a sync may compute its
+/// response just before a row for it is applied and register just after. To close that gap,
+/// every key remembers its newest row; a sync checks, after registering, whether any of its
+/// keys has a row its response did not cover, and if so answers again at once.
+/// Constructed with the hosted services, before any stream starts, so its consumers are in place.
+/// </remarks>
+public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
+{
+    private readonly ConcurrentDictionary<string, LastChange> _last = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Waiter, byte>> _waiters = new(StringComparer.Ordinal);
+    private readonly StreamNotifier _notifier;
+
+    public SyncWakeups(
+        StreamNotifier notifier, StreamHost<EventStreamRow> events, StreamHost<TypingRow> typing,
+        StreamHost<ReceiptRow> receipts, StreamHost<AccountDataRow> accountData, StreamHost<ToDeviceRow> toDevice,
+        StreamHost<PushRulesRow> pushRules)
+    {
+        _notifier = notifier;
+        Follow(events, SyncStream.Events, row => row.Membership is null ? [RoomKey(row.RoomId)] : [RoomKey(row.RoomId), UserKey(row.StateKey!)]);
+        Follow(typing, SyncStream.Typing, row => [RoomKey(row.RoomId)]);
+        Follow(receipts, SyncStream.Receipts, row => [RoomKey(row.RoomId)]);
+        Follow(accountData, SyncStream.AccountData, row => [UserKey(row.UserId)]);
+        Follow(toDevice, SyncStream.ToDevice, row => [UserKey(row.UserId)]);
+        Follow(pushRules, SyncStream.PushRules, row => [UserKey(row.UserId)]);
+    }
+
+    public static string RoomKey(string roomId) => "r" + roomId;
+    public static string UserKey(string userId) => "u" + userId;
+
+    private void Follow<TRow>(StreamHost<TRow> host, SyncStream stream, Func<TRow, string[]> keys) =>
+        host.AddConsumer(batch =>
+        {
+            foreach (var row in batch.Rows)
+                foreach (var key in keys(row.Data))
+                    Touch(key, new LastChange(stream, host.Name, row.WriterId, row.Position));
+            return ValueTask.CompletedTask;
+        });
+
+    private void Touch(string key, LastChange change)
+    {
+        _last.AddOrUpdate(key, change, (_, previous) =>
+            previous.Stream == change.Stream && previous.WriterId == change.WriterId && previous.Position > change.Position ? previous : change);
+        if (_waiters.TryGetValue(key, out var waiters))
+            foreach (var waiter in waiters.Keys)
+                waiter.Wake(change);
+    }
+
+    /// <summary>Starts listening for rows of <paramref name="keys"/>; dispose to stop.</summary>
+    public Waiter Register(IReadOnlyCollection<string> keys)
+    {
+        var waiter = new Waiter(this, keys);
+        foreach (var key in keys)
+            _waiters.GetOrAdd(key, _ => new ConcurrentDictionary<Waiter, byte>())[waiter] = 0;
+        return waiter;
+    }
+
+    /// <summary>A row of one of the keys that <paramref name="served"/> does not cover, if any.</summary>
+    public LastChange? ChangeNotCoveredBy(IReadOnlyCollection<string> keys, SyncToken served)
+    {
+        foreach (var key in keys)
+            if (_last.TryGetValue(key, out var change) && !served[change.Stream].Covers(change.WriterId, change.Position))
+                return change;
+        return null;
+    }
+
+    /// <summary>Waits (briefly) until the follower has published the change's position, so a response built next includes it.</summary>
+    public async Task WaitUntilPublishedAsync(LastChange change, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await _notifier.WaitForAsync(
+                current => current.TryGetValue(change.StreamName, out var positions) && positions.Covers(change.WriterId, change.Position),
+                timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Answer with what is published; the next sync picks the row up.
+        }
+    }
+
+    private void Unregister(Waiter waiter)
+    {
+        foreach (var key in waiter.Keys)
+            // Empty sets stay: removing one could race with a registration adding to it. Their
+            // number is bounded by the rooms and users this process serves.
+            if (_waiters.TryGetValue(key, out var waiters))
+                waiters.TryRemove(waiter, out _);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The newest row seen for a key: which stream, which writer, which position.</summary>
+    public sealed record LastChange(SyncStream Stream, string StreamName, int WriterId, long Position);
+
+    public sealed class Waiter(SyncWakeups owner, IReadOnlyCollection<string> keys) : IDisposable
+    {
+        private readonly TaskCompletionSource<LastChange> _woken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IReadOnlyCollection<string> Keys => keys;
+        public Task<LastChange> Woken => _woken.Task;
+
+        internal void Wake(LastChange change) => _woken.TrySetResult(change);
+
+        public void Dispose() => owner.Unregister(this);
+    }
+}
