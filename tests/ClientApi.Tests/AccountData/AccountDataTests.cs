@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
-using Cluster.ClientApi.Tests.StreamsSupport;
 using Cluster.Replication.Streams.AccountData;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -39,6 +38,9 @@ public class AccountDataTests
     private static string InRoom(TestUser user, string room, string type) =>
         $"/_matrix/client/v3/user/{Uri.EscapeDataString(user.UserId)}/rooms/{Uri.EscapeDataString(room)}/account_data/{Uri.EscapeDataString(type)}";
 
+    /// <summary>Room account data needs no room to exist: any well-formed room ID.</summary>
+    private string NewRoomId() => $"!{Guid.NewGuid():N}:{_server.ServerName}";
+
     private static string NewType() => "org.example.test." + Guid.NewGuid().ToString("N");
 
     [Test]
@@ -68,7 +70,7 @@ public class AccountDataTests
     public async Task Room_account_data_is_separate_from_global_account_data()
     {
         var type = NewType();
-        var room = _server.NewRoomId();
+        var room = NewRoomId();
 
         (await _alice.Client.PutAsync(InRoom(_alice, room, type), new JsonObject { ["where"] = "room" })).Ok();
 
@@ -112,7 +114,7 @@ public class AccountDataTests
     [Test]
     public async Task Writing_another_users_room_account_data_is_403_M_FORBIDDEN()
     {
-        var response = await _alice.Client.PutAsync(InRoom(_bob, _server.NewRoomId(), NewType()), new JsonObject());
+        var response = await _alice.Client.PutAsync(InRoom(_bob, NewRoomId(), NewType()), new JsonObject());
 
         Assert.That(response.ErrCode, Is.EqualTo("M_FORBIDDEN"));
     }
@@ -122,7 +124,7 @@ public class AccountDataTests
     public async Task Setting_a_server_managed_type_is_405_M_BAD_JSON(string type)
     {
         var global = await _alice.Client.PutAsync(Global(_alice, type), new JsonObject { ["event_id"] = "$x:y" });
-        var room = await _alice.Client.PutAsync(InRoom(_alice, _server.NewRoomId(), type), new JsonObject { ["event_id"] = "$x:y" });
+        var room = await _alice.Client.PutAsync(InRoom(_alice, NewRoomId(), type), new JsonObject { ["event_id"] = "$x:y" });
 
         Assert.That(global.Status, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
         Assert.That(global.ErrCode, Is.EqualTo("M_BAD_JSON"));
@@ -203,7 +205,7 @@ public class AccountDataTests
     public async Task The_reader_lists_changes_between_two_positions_with_their_content()
     {
         var user = await _server.RegisterUserAsync();
-        var room = _server.NewRoomId();
+        var room = NewRoomId();
         (await user.Client.PutAsync(Global(user, "org.example.before"), new JsonObject { ["v"] = 0 })).Ok();
         var from = _reader.Position;
 

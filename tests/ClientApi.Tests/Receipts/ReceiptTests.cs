@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
-using Cluster.ClientApi.Tests.StreamsSupport;
+using Cluster.ClientApi.Tests.Rooms;
 using Cluster.Replication.Streams.Receipts;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -32,12 +32,12 @@ public class ReceiptTests
         await _server.DisposeAsync();
     }
 
+    /// <summary>A public room of bob's that alice joined, with a message from bob.</summary>
     private async Task<(string Room, string Event)> RoomWithEventAsync()
     {
-        var room = _server.NewRoomId();
-        await _server.InsertJoinedMemberAsync(room, _alice.UserId);
-        await _server.InsertJoinedMemberAsync(room, _bob.UserId);
-        return (room, await _server.InsertEventAsync(room, _bob.UserId));
+        var room = await _bob.CreatePublicRoomAsync();
+        (await _alice.JoinAsync(room)).Ok();
+        return (room, await _bob.SendMessageAsync(room, "hello"));
     }
 
     private static string ReceiptPath(string room, string type, string eventId) =>
@@ -103,7 +103,7 @@ public class ReceiptTests
     public async Task A_newer_receipt_replaces_the_older_one_of_the_same_thread()
     {
         var (room, first) = await RoomWithEventAsync();
-        var second = await _server.InsertEventAsync(room, _bob.UserId);
+        var second = await _bob.SendMessageAsync(room, "again");
         (await _alice.Client.PostAsync(ReceiptPath(room, "m.read", first), new JsonObject())).Ok();
 
         (await _alice.Client.PostAsync(ReceiptPath(room, "m.read", second), new JsonObject())).Ok();
@@ -253,7 +253,9 @@ public class ReceiptTests
     {
         var (room, _) = await RoomWithEventAsync();
 
-        var response = await _alice.Client.PostAsync(ReceiptPath(room, "m.read", DirectRoomRows.NewEventId()), new JsonObject());
+        var unknown = "$" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        var response = await _alice.Client.PostAsync(ReceiptPath(room, "m.read", unknown), new JsonObject());
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
@@ -262,9 +264,8 @@ public class ReceiptTests
     [Test]
     public async Task A_receipt_in_a_room_the_user_is_not_joined_to_is_403_M_FORBIDDEN()
     {
-        var room = _server.NewRoomId();
-        await _server.InsertJoinedMemberAsync(room, _bob.UserId);
-        var eventId = await _server.InsertEventAsync(room, _bob.UserId);
+        var room = await _bob.CreatePublicRoomAsync();
+        var eventId = await _bob.SendMessageAsync(room, "alice is not here");
 
         var response = await _alice.Client.PostAsync(ReceiptPath(room, "m.read", eventId), new JsonObject());
 
@@ -273,15 +274,21 @@ public class ReceiptTests
     }
 
     [Test]
-    public async Task An_event_ID_with_an_encoded_slash_is_read_whole()
+    public async Task An_event_ID_with_a_slash_is_read_whole()
     {
-        var room = _server.NewRoomId();
-        await _server.InsertJoinedMemberAsync(room, _alice.UserId);
-        // Room version 3 event IDs are standard base64 and may hold '/'.
-        var eventId = await _server.InsertEventAsync(room, _bob.UserId, "$abc/def+ghi" + new string('A', 32));
+        // Room version 3 event IDs are standard Base64: about half of them hold a '/'.
+        var room = await _alice.CreateRoomAsync(new JsonObject { ["room_version"] = "3" });
+        string? eventId = null;
+        for (var i = 0; i < 40 && eventId is null; i++)
+        {
+            var sent = await _alice.SendMessageAsync(room, $"message {i}");
+            if (sent.Contains('/'))
+                eventId = sent;
+        }
+        Assert.That(eventId, Is.Not.Null, "no event ID with a '/' in 40 messages");
 
-        (await _alice.Client.PostAsync(ReceiptPath(room, "m.read", eventId), new JsonObject())).Ok();
+        (await _alice.Client.PostAsync(ReceiptPath(room, "m.read", eventId!), new JsonObject())).Ok();
 
-        Assert.That((await LatestContentAsync(room, _alice))!.ContainsKey(eventId), Is.True);
+        Assert.That((await LatestContentAsync(room, _alice))!.ContainsKey(eventId!), Is.True);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
+using Cluster.ClientApi.Tests.Rooms;
 using Cluster.ClientApi.Tests.StreamsSupport;
 using Cluster.Replication.Streams.Typing;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,11 +34,12 @@ public class TypingTests
         await _server.DisposeAsync();
     }
 
-    private async Task<string> JoinedRoomAsync(params TestUser[] users)
+    /// <summary>A public room the first user creates and the others join.</summary>
+    private static async Task<string> JoinedRoomAsync(params TestUser[] users)
     {
-        var room = _server.NewRoomId();
-        foreach (var user in users)
-            await _server.InsertJoinedMemberAsync(room, user.UserId);
+        var room = await users[0].CreatePublicRoomAsync();
+        foreach (var user in users.Skip(1))
+            (await user.JoinAsync(room)).Ok();
         return room;
     }
 
@@ -153,8 +155,9 @@ public class TypingTests
     [Test]
     public async Task Typing_after_leaving_the_room_is_403_M_FORBIDDEN()
     {
-        var room = await JoinedRoomAsync(_alice);
-        await _server.SetMembershipAsync(room, _alice.UserId, "leave");
+        var room = await JoinedRoomAsync(_bob);
+        (await _alice.JoinAsync(room)).Ok();
+        (await _alice.LeaveAsync(room)).Ok();
 
         var response = await SetTyping(_alice, room, true);
 
@@ -229,7 +232,7 @@ public class TypingTests
     public async Task Typing_without_an_access_token_is_401_M_MISSING_TOKEN()
     {
         using var anonymous = _server.NewClient();
-        var response = await anonymous.PutAsync(TypingPath(_server.NewRoomId(), _alice.UserId), new JsonObject { ["typing"] = false });
+        var response = await anonymous.PutAsync(TypingPath($"!nowhere:{_server.ServerName}", _alice.UserId), new JsonObject { ["typing"] = false });
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(response.ErrCode, Is.EqualTo("M_MISSING_TOKEN"));
