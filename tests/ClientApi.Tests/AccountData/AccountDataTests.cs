@@ -193,6 +193,15 @@ public class AccountDataTests
     }
 
     [Test]
+    public async Task An_overlong_type_is_400_M_INVALID_PARAM()
+    {
+        var response = await _alice.Client.PutAsync(Global(_alice, new string('t', 300)), new JsonObject());
+
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(response.ErrCode, Is.EqualTo("M_INVALID_PARAM"));
+    }
+
+    [Test]
     public async Task A_malformed_room_ID_is_400_M_INVALID_PARAM()
     {
         var response = await _alice.Client.PutAsync(InRoom(_alice, "no-sigil", NewType()), new JsonObject());

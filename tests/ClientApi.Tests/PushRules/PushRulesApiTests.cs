@@ -340,6 +340,28 @@ public class PushRulesApiTests
     }
 
     [Test]
+    public async Task An_overlong_pattern_is_400_M_BAD_JSON()
+    {
+        var user = await UserAsync();
+
+        var response = await user.Client.PutAsync(RulePath("content", "long"),
+            new JsonObject { ["pattern"] = new string('*', 5000), ["actions"] = new JsonArray("notify") });
+
+        Assert.That(response.ErrCode, Is.EqualTo("M_BAD_JSON"));
+    }
+
+    [Test]
+    public async Task Too_many_conditions_are_400_M_BAD_JSON()
+    {
+        var user = await UserAsync();
+        var conditions = new JsonArray([.. Enumerable.Range(0, 100).Select(_ => (JsonNode)new JsonObject { ["kind"] = "contains_display_name" })]);
+
+        var response = await user.Client.PutAsync(RulePath("override", "many"), new JsonObject { ["conditions"] = conditions, ["actions"] = new JsonArray() });
+
+        Assert.That(response.ErrCode, Is.EqualTo("M_BAD_JSON"));
+    }
+
+    [Test]
     public async Task Push_rules_need_an_access_token()
     {
         using var anonymous = _server.NewClient();
