@@ -50,6 +50,18 @@ public class PushRulesApiTests
         Assert.That(global["room"]!.AsArray(), Is.Empty);
     }
 
+    [TestCase("/_matrix/client/v3/pushrules")]
+    [TestCase("/_matrix/client/v3/pushrules/global")]
+    [TestCase("/_matrix/client/r0/pushrules/global/")]
+    public async Task The_ruleset_is_served_with_or_without_the_trailing_slash(string path)
+    {
+        var user = await UserAsync();
+
+        var response = (await user.Client.GetAsync(path)).Ok();
+
+        Assert.That(response.ContainsKey("global") || response.ContainsKey("override"), Is.True);
+    }
+
     [Test]
     public async Task A_rule_that_was_put_reads_back_enabled_and_not_default()
     {
