@@ -6,6 +6,8 @@ using Cluster.Shared.Configuration;
 using Cluster.Shared.Hosting;
 using Cluster.Shared.Storage;
 using Cluster.Workers.Host;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
 
 namespace Cluster.Main;
 
@@ -19,6 +21,10 @@ public static class MainHost
     {
         // Settings files sit beside the binary, whatever folder the operator starts it from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // --config FILE: the operator's settings file (deploy/config/production.json documents
+        // every option). Environment variables and command-line switches still override it.
+        if (builder.Configuration["config"] is { Length: > 0 } configFile)
+            AddSettingsFile(builder.Configuration, configFile);
         builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
         var instance = builder.Configuration["instance"] ?? "main";
 
@@ -58,5 +64,23 @@ public static class MainHost
         }
         app.MapUnrecognizedFallback();
         return app;
+    }
+
+    // After the appsettings files and before environment variables and the command line, which
+    // are added later and so win.
+    private static void AddSettingsFile(ConfigurationManager configuration, string file)
+    {
+        var path = Path.GetFullPath(file);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"--config {file}: no such file.", path);
+        var source = new JsonConfigurationSource
+        {
+            Path = Path.GetFileName(path),
+            Optional = false,
+            FileProvider = new PhysicalFileProvider(Path.GetDirectoryName(path)!),
+        };
+        var sources = configuration.Sources;
+        var afterSettingsFiles = sources.ToList().FindLastIndex(s => s is JsonConfigurationSource) + 1;
+        sources.Insert(afterSettingsFiles, source);
     }
 }

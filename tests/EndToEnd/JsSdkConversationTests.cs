@@ -15,7 +15,6 @@ public class JsSdkConversationTests
         .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ClientFolder").Value!;
 
     [Test]
-    [Ignore("Runs once /sync and /messages land (issue 4, in progress).")]
     public async Task Two_js_sdk_clients_converse_and_each_timeline_matches_the_servers_messages()
     {
         Assert.That(Directory.Exists(Path.Combine(ClientFolder, "node_modules", "matrix-js-sdk")), Is.True,

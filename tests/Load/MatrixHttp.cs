@@ -7,7 +7,28 @@ namespace Cluster.Load;
 /// <summary>The few client API calls the load needs, over one shared HttpClient.</summary>
 internal sealed class MatrixHttp(HttpClient http)
 {
+    /// <summary>Requests refused with 429 and retried after the server's retry_after_ms, as a real client does.</summary>
+    public int RateLimited;
+
     public async Task<JsonObject> SendAsync(HttpMethod method, string path, string? token, JsonNode? body, CancellationToken ct)
+    {
+        while (true)
+        {
+            var (status, parsed, text) = await SendOnceAsync(method, path, token, body, ct);
+            if (status != System.Net.HttpStatusCode.TooManyRequests)
+            {
+                if ((int)status >= 300 && !(status == System.Net.HttpStatusCode.Unauthorized && parsed?["session"] is not null))
+                    throw new HttpRequestException($"{method} {path}: {(int)status} {text}");
+                return parsed ?? [];
+            }
+            Interlocked.Increment(ref RateLimited);
+            var wait = parsed?["retry_after_ms"]?.GetValue<long>() ?? 100;
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(wait, 10, 10_000)), ct);
+        }
+    }
+
+    private async Task<(System.Net.HttpStatusCode, JsonObject?, string)> SendOnceAsync(
+        HttpMethod method, string path, string? token, JsonNode? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);
         if (token is not null)
@@ -17,9 +38,7 @@ internal sealed class MatrixHttp(HttpClient http)
         using var response = await http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         var parsed = text.Length > 0 ? JsonNode.Parse(text) as JsonObject : null;
-        if (!response.IsSuccessStatusCode && !(response.StatusCode == System.Net.HttpStatusCode.Unauthorized && parsed?["session"] is not null))
-            throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
-        return parsed ?? [];
+        return (response.StatusCode, parsed, text);
     }
 
     public async Task<(string UserId, string Token)> RegisterAsync(string localpart, CancellationToken ct)

@@ -137,6 +137,7 @@ await Task.WhenAll(syncers);
 Console.WriteLine($"users {options.Users}, rooms {options.Rooms}, target {options.MessagesPerSecond} msg/s, measured {options.Duration.TotalSeconds} s");
 Console.WriteLine($"messages/s achieved: {sent / Math.Max(1, elapsed.TotalSeconds):F1} ({sent} sent, {sendErrors} send errors, {syncErrors} sync errors)");
 Console.WriteLine($"send latency: {send.Describe()}");
+Console.WriteLine($"requests refused with 429 and retried: {matrix.RateLimited}");
 Console.WriteLine($"send-to-sync delivery latency: {delivery.Describe()}");
 if (options.ServerPid is not null)
     Console.WriteLine($"server RSS: idle (after setup) {rssIdle / 1024 / 1024} MB, peak under load {peakRss / 1024 / 1024} MB");

@@ -32,5 +32,6 @@ public static class RoleRegistry
         new EventCreator.EventCreatorModule(),
         new ClientReader.Rooms.RoomsReaderModule(),
         new SyncReader.SyncModule(),
+        new ClientReader.Messages.MessagesModule(),
     ];
 }

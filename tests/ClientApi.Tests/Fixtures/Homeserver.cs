@@ -52,12 +52,21 @@ public sealed class Homeserver : IAsyncDisposable
             merged[key] = value;
         foreach (var (key, value) in merged)
             args.Add($"--{key}={value}");
-        var app = MainHost.Build([.. args], builder =>
+        WebApplication app;
+        try
         {
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            services?.Invoke(builder.Services);
-        });
-        await app.StartAsync();
+            app = MainHost.Build([.. args], builder =>
+            {
+                builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                services?.Invoke(builder.Services);
+            });
+            await app.StartAsync();
+        }
+        catch
+        {
+            await database.DisposeAsync();
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.First();
         return new Homeserver(app, database, new Uri(address), serverName);

@@ -47,6 +47,15 @@ async function register(localpart) {
   return client;
 }
 
+// Resolves once the event has come down the client's /sync (not just its local echo).
+async function delivered(client, roomId, eventId) {
+  const has = () => client.getRoom(roomId)?.getLiveTimeline().getEvents().some((e) => e.getId() === eventId && !e.status);
+  // A remote echo replacing a local one raises no Timeline event, so poll.
+  for (const started = Date.now(); !has(); await new Promise((r) => setTimeout(r, 5))) {
+    if (Date.now() - started > 20000) throw new Error(`${client.getUserId()} never received ${eventId} from /sync`);
+  }
+}
+
 const timelineIds = (room) => room.getLiveTimeline().getEvents().map((e) => e.getId());
 
 async function paginateToCreation(client, room) {
@@ -79,7 +88,6 @@ async function main() {
   const { room_id: roomId } = await alice.createRoom({ preset: sdk.Preset.PrivateChat, invite: [bob.getUserId()], name: "e2e" });
   await bobInvited;
   await bob.joinRoom(roomId);
-  const aliceRoom = alice.getRoom(roomId);
   await until(alice, sdk.RoomStateEvent.Members, (event, state, member) =>
     member.userId === bob.getUserId() && member.membership === "join", "alice seeing bob join");
 
@@ -95,24 +103,20 @@ async function main() {
   await alice.sendTyping(roomId, false, 0);
   await bob.sendTyping(roomId, false, 0);
 
-  // 100 messages, alternating senders; every one must reach both clients.
+  // 100 messages, alternating senders, as a conversation: each is answered only once both
+  // clients have it from /sync, so each client's timeline order is the server's order.
   const sent = [];
   for (let i = 0; i < messageCount; i++) {
     const sender = i % 2 === 0 ? alice : bob;
     const { event_id } = await sender.sendTextMessage(roomId, `message ${i}`);
     sent.push(event_id);
-  }
-  for (const client of [alice, bob]) {
-    const room = client.getRoom(roomId);
-    const last = sent[sent.length - 1];
-    if (!timelineIds(room).includes(last))
-      await until(client, sdk.RoomEvent.Timeline, (event) => event.getId() === last, `${client.getUserId()} receiving the last message`);
+    await Promise.all([alice, bob].map((client) => delivered(client, roomId, event_id)));
   }
 
   // Receipts: bob reads the last message, alice sees it.
   const lastEvent = bob.getRoom(roomId).findEventById(sent[sent.length - 1]);
   const aliceSeesReceipt = until(alice, sdk.RoomEvent.Receipt, () =>
-    aliceRoom.getEventReadUpTo(bob.getUserId()) === sent[sent.length - 1], "alice seeing bob's receipt");
+    alice.getRoom(roomId)?.getEventReadUpTo(bob.getUserId()) === sent[sent.length - 1], "alice seeing bob's receipt");
   await bob.sendReadReceipt(lastEvent);
   await aliceSeesReceipt;
 

@@ -27,6 +27,9 @@ public static class FilterParser
             Room: OptionalObject(json, "room", "filter") is { } room ? ParseRoomFilter(room) : null);
     }
 
+    /// <summary>A RoomEventFilter on its own: the <c>filter</c> query parameter of /messages and /context.</summary>
+    public static RoomEventFilter ParseRoomEventFilter(JsonObject json) => ParseRoomEventFilter(json, "filter");
+
     private static RoomFilter ParseRoomFilter(JsonObject json) => new(
         Rooms: StringList(json, "rooms", "room"),
         NotRooms: StringList(json, "not_rooms", "room"),
