@@ -17,6 +17,12 @@ public sealed class PushCondition
     public const string RoomMemberCount = "room_member_count";
     public const string SenderNotificationPermission = "sender_notification_permission";
 
+    /// <summary>
+    /// Longer keys and patterns are refused: every event a user may be notified of is matched
+    /// against them, and no real rule comes near this.
+    /// </summary>
+    public const int MaxParameterLength = 1024;
+
     private PushCondition(JsonObject json, string kind, string? key, string? pattern, string? @is, JsonElement? value)
     {
         Json = json;
@@ -90,9 +96,11 @@ public sealed class PushCondition
     {
         if (!json.TryGetPropertyValue(name, out var node) || node is null)
             return null;
-        return node is JsonValue v && v.TryGetValue<string>(out var s)
+        if (node is not JsonValue v || !v.TryGetValue<string>(out var s))
+            throw new PushRuleFormatException($"A condition's '{name}' must be a string.");
+        return s.Length <= MaxParameterLength
             ? s
-            : throw new PushRuleFormatException($"A condition's '{name}' must be a string.");
+            : throw new PushRuleFormatException($"A condition's '{name}' is longer than {MaxParameterLength} characters.");
     }
 
     private static void Require(string? value, string name, string kind)

@@ -12,6 +12,9 @@ internal static class PushRulesEndpoints
 {
     private const string Rule = "pushrules/global/{kind}/{ruleId}";
 
+    /// <summary>Each condition is checked for every event the user may be notified of.</summary>
+    private const int MaxConditions = 32;
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapClientGet("pushrules/", async (HttpContext context, PushRulesReader reader) =>
@@ -127,6 +130,7 @@ internal static class PushRulesEndpoints
             conditions = body["conditions"] switch
             {
                 null => [],
+                JsonArray { Count: > MaxConditions } => throw new PushRuleFormatException($"A rule may have at most {MaxConditions} conditions."),
                 JsonArray array => [.. array.Select(PushCondition.Parse)],
                 _ => throw new PushRuleFormatException("'conditions' must be an array."),
             };
@@ -136,6 +140,8 @@ internal static class PushRulesEndpoints
             pattern = body["pattern"] is JsonValue value && value.TryGetValue<string>(out var p)
                 ? p
                 : throw new PushRuleFormatException("A content rule needs a 'pattern' string.");
+            if (pattern.Length > PushCondition.MaxParameterLength)
+                throw new PushRuleFormatException($"The pattern is longer than {PushCondition.MaxParameterLength} characters.");
         }
         return new NewPushRule(kind, ruleId, actions, conditions, pattern);
     });

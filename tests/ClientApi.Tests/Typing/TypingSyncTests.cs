@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+using Cluster.ClientApi.Tests.Fixtures;
+using Cluster.ClientApi.Tests.Rooms;
+using Cluster.ClientApi.Tests.Sync;
+
+namespace Cluster.ClientApi.Tests.Typing;
+
+/// <summary>Typing as a client sees it through /sync.</summary>
+public class TypingSyncTests
+{
+    private Homeserver _server = null!;
+
+    [OneTimeSetUp]
+    public async Task Start() => _server = await Homeserver.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task Stop() => await _server.DisposeAsync();
+
+    private static IReadOnlyList<string>? TypingUsers(JsonObject sync, string roomId) =>
+        sync.JoinedRoom(roomId)?["ephemeral"]?["events"]?.AsArray()
+            .Where(e => e!["type"]!.GetValue<string>() == "m.typing")
+            .Select(e => (IReadOnlyList<string>)[.. e!["content"]!["user_ids"]!.AsArray().Select(u => u!.GetValue<string>())])
+            .SingleOrDefault();
+
+    [Test]
+    public async Task An_expired_typing_wakes_a_long_poll_with_an_empty_typing_list()
+    {
+        var alice = await _server.RegisterUserAsync();
+        var bob = await _server.RegisterUserAsync();
+        var roomId = await alice.CreatePublicRoomAsync();
+        (await bob.JoinAsync(roomId)).Ok();
+        (await alice.Client.PutAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(alice.UserId)}",
+            new JsonObject { ["typing"] = true, ["timeout"] = 1000 })).Ok();
+        var typing = await bob.SyncAsync();
+        Assert.That(TypingUsers(typing, roomId), Is.EqualTo(new[] { alice.UserId }));
+
+        // Nothing but the expiry can end this long poll early.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var stopped = await bob.SyncAsync(typing.NextBatch(), timeoutMs: 20_000);
+
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), "the long poll was not woken by the expiry");
+        Assert.That(TypingUsers(stopped, roomId), Is.Empty);
+    }
+}
