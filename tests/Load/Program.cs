@@ -43,7 +43,8 @@ var sentAt = new System.Collections.Concurrent.ConcurrentDictionary<string, long
 var delivery = new Samples();
 var measuring = false;
 var syncErrors = 0;
-var syncers = users.Select(user => Task.Run(async () =>
+// --no-sync measures the send path alone.
+var syncers = users.Where(_ => options.Sync).Select(user => Task.Run(async () =>
 {
     string? since = null;
     while (!stop.IsCancellationRequested)

@@ -29,14 +29,14 @@ public sealed class JoinedRoomBuilder(
 {
     /// <summary>A joined room, or null when nothing of it is new for this response.</summary>
     public async Task<JsonObject?> BuildJoinedAsync(
-        RoomSyncContext context, string roomId, bool newlyJoined, IReadOnlyList<JsonObject> receipts,
+        RoomSyncContext context, string roomId, MembershipRecord? join, bool newlyJoined, IReadOnlyList<JsonObject> receipts,
         IReadOnlyList<AccountDataEntry> roomAccountData, CancellationToken ct)
     {
         var request = context.Request;
         var since = request.Since;
         var incremental = since is not null && !newlyJoined;
         var timelineSince = incremental ? since!.Events.ToStreamBound() : null;
-        var (timeline, prevBatch) = await TimelineAsync(context, roomId, timelineSince, context.EventsNow.ToStreamBound(), ct);
+        var (timeline, prevBatch) = await TimelineAsync(context, roomId, timelineSince, context.EventsNow.ToStreamBound(), ct, join);
         var fullStateWanted = !incremental || request.FullState;
         var stateEvents = fullStateWanted
             ? await StateAtTimelineStartAsync(roomId, timeline.Events, context.EventsNow.ToStreamBound(), ct)
@@ -71,9 +71,13 @@ public sealed class JoinedRoomBuilder(
             ["state"] = new JsonObject { ["events"] = await SerializeAsync(request, roomId, stateEvents, request.Filter.RoomFilter.StateFilter, ct) },
             ["ephemeral"] = new JsonObject { ["events"] = ephemeral },
             ["account_data"] = new JsonObject { ["events"] = accountData },
-            ["unread_notifications"] = await unread.CountAsync(request.Requester.User, roomId, context.EventsNow, ct),
-            ["summary"] = await SummaryAsync(roomId, ct),
         };
+        // The counts and the summary may be left out when unchanged (clients keep the last
+        // ones): counts move only with new events or receipts, the summary with member events.
+        if (!incremental || request.FullState || timeline.Events.Count > 0 || receipts.Count > 0)
+            room["unread_notifications"] = await unread.CountAsync(request.Requester.User, roomId, context.EventsNow, ct);
+        if (!incremental || request.FullState || timeline.Events.Concat(stateEvents).Any(e => e.Type == "m.room.member"))
+            room["summary"] = await SummaryAsync(roomId, ct);
         return room;
     }
 
@@ -104,11 +108,18 @@ public sealed class JoinedRoomBuilder(
     }
 
     private async Task<(RoomEventsSlice Timeline, string PrevBatch)> TimelineAsync(
-        RoomSyncContext context, string roomId, StreamBound? after, StreamBound upTo, CancellationToken ct)
+        RoomSyncContext context, string roomId, StreamBound? after, StreamBound upTo, CancellationToken ct,
+        MembershipRecord? currentJoin = null)
     {
         var limit = context.Request.Filter.TimelineLimit();
         var slice = await events.GetRoomEventsByStreamAsync(roomId, after, upTo, limit, ct);
-        var visible = await visibility.FilterAsync(context.Request.UserId, slice.Events, ct);
+        // The user has been joined without a break since their current join event, so they see
+        // everything from it on whatever the history visibility; only earlier events need the check.
+        var seenAsMember = currentJoin is null ? 0 : slice.Events.Count(e => e.StreamOrdering >= currentJoin.StreamOrdering);
+        var visible = seenAsMember == slice.Events.Count
+            ? slice.Events
+            : [.. await visibility.FilterAsync(context.Request.UserId, [.. slice.Events.Where(e => currentJoin is null || e.StreamOrdering < currentJoin.StreamOrdering)], ct),
+               .. slice.Events.Where(e => currentJoin is not null && e.StreamOrdering >= currentJoin.StreamOrdering)];
         // Events hidden by history visibility sit before what the user may see: the timeline is
         // then limited at its visible start, and pagination from prev_batch finds nothing more.
         var limited = slice.Limited || visible.Count < slice.Events.Count;

@@ -17,9 +17,10 @@ internal static class SyncEndpoint
             var deadline = DateTime.UtcNow + request.Timeout;
             while (true)
             {
-                var keys = await builder.WakeKeysAsync(request.UserId, ct);
+                var rooms = await builder.CurrentRoomsAsync(request.UserId, ct);
+                var keys = SyncResponseBuilder.WakeKeys(request.UserId, rooms);
                 using var waiter = wakeups.Register(keys);
-                var response = await builder.BuildAsync(request, ct);
+                var response = await builder.BuildAsync(request, rooms, ct);
                 var remaining = deadline - DateTime.UtcNow;
                 if (!response.IsEmpty || request.Since is null || remaining <= TimeSpan.Zero)
                     return Results.Json(response.Body);

@@ -30,14 +30,19 @@ public sealed class SyncResponseBuilder(
     PushRulesReader pushRules,
     SyncRoomActivity activity)
 {
-    /// <summary>The wake-up keys of a user: their own, and every room they are in or invited to.</summary>
-    public async Task<IReadOnlyCollection<string>> WakeKeysAsync(string userId, CancellationToken ct)
-    {
-        var rooms = await memberships.GetRoomsForUserAsync(userId, ["join", "invite", "knock"], ct);
-        return [SyncWakeups.UserKey(userId), .. rooms.Select(r => SyncWakeups.RoomKey(r.RoomId))];
-    }
+    // The to-device position each device last acknowledged here: the delete is not repeated for
+    // a token it already ran for (most syncs of a device repeat the last one's to-device field).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string User, string Device), StreamPositionVector> _acknowledged = new();
 
-    public async Task<SyncResponse> BuildAsync(SyncRequest request, CancellationToken ct)
+    /// <summary>The user's rooms now, whatever the membership: read once per pass of a long-poll.</summary>
+    public Task<IReadOnlyList<MembershipRecord>> CurrentRoomsAsync(string userId, CancellationToken ct) =>
+        memberships.GetRoomsForUserAsync(userId, null, ct);
+
+    /// <summary>The wake-up keys of a user: their own, and every room they are in, invited to or knocking on.</summary>
+    public static IReadOnlyCollection<string> WakeKeys(string userId, IReadOnlyList<MembershipRecord> rooms) =>
+        [SyncWakeups.UserKey(userId), .. rooms.Where(r => r.Membership is "join" or "invite" or "knock").Select(r => SyncWakeups.RoomKey(r.RoomId))];
+
+    public async Task<SyncResponse> BuildAsync(SyncRequest request, IReadOnlyList<MembershipRecord> current, CancellationToken ct)
     {
         var since = request.Since;
         var user = request.UserId;
@@ -59,8 +64,9 @@ public sealed class SyncResponseBuilder(
         var knock = new JsonObject();
         var context = new RoomSyncContext(request, eventsNow, typingNow, receiptsNow, accountDataNow);
 
-        var current = await memberships.GetRoomsForUserAsync(user, null, ct);
-        var changes = since is null || request.FullState
+        // Nothing of the events stream moved: no membership changed and no room has new events.
+        var eventsMoved = since is null || !eventsNow.IsBeforeOrEqual(since.Events);
+        var changes = since is null || request.FullState || !eventsMoved
             ? []
             : await memberships.GetMembershipChangesAsync(user, since.Events.ToStreamBound(), eventsNow.ToStreamBound(), ct);
         var changedRooms = changes.GroupBy(c => c.RoomId).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
@@ -71,7 +77,7 @@ public sealed class SyncResponseBuilder(
             candidates = [.. joinedIds];
         else
         {
-            candidates = [.. await activity.RoomsWithEventsAsync(joinedIds, since.Events, eventsNow, ct)];
+            candidates = eventsMoved ? [.. await activity.RoomsWithEventsAsync(joinedIds, since.Events, eventsNow, ct)] : [];
             candidates.UnionWith(typing.RoomsChangedSince(since.Typing, joinedIds));
             candidates.UnionWith(changedRooms.Keys.Where(joinedIds.Contains));
         }
@@ -88,7 +94,8 @@ public sealed class SyncResponseBuilder(
         {
             var newlyJoined = since is not null && !request.FullState && changedRooms.TryGetValue(roomId, out var change)
                 && change.Membership == "join" && !await WasJoinedAtAsync(roomId, user, since.Events, ct);
-            var room = await joinedRooms.BuildJoinedAsync(context, roomId, newlyJoined,
+            var room = await joinedRooms.BuildJoinedAsync(context, roomId,
+                current.FirstOrDefault(m => m.RoomId == roomId && m.Membership == "join"), newlyJoined,
                 receiptEvents.GetValueOrDefault(roomId) ?? [], accountDataSet.Rooms.GetValueOrDefault(roomId) ?? [], ct);
             if (room is not null)
                 join[roomId] = room;
@@ -130,8 +137,11 @@ public sealed class SyncResponseBuilder(
             globalAccountData.Add(PushRulesReader.PushRulesEvent(await pushRules.GetRuleSetAsync(request.Requester.User, ct)));
 
         var toDeviceSince = previous.ToDevice;
-        if (since is not null)
+        if (since is not null && (!_acknowledged.TryGetValue((user, device), out var acked) || acked != since.ToDevice))
+        {
             await toDevice.DeleteAcknowledgedAsync(user, device, since.ToDevice, ct);
+            _acknowledged[(user, device)] = since.ToDevice;
+        }
         var toDeviceBatch = await toDevice.GetMessagesAsync(user, device, toDeviceSince, toDeviceNow, ToDeviceReader.DefaultLimit, ct);
 
         var next = new SyncToken(

@@ -34,9 +34,15 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     public SyncWakeups(
         StreamNotifier notifier, StreamHost<EventStreamRow> events, StreamHost<TypingRow> typing,
         StreamHost<ReceiptRow> receipts, StreamHost<AccountDataRow> accountData, StreamHost<ToDeviceRow> toDevice,
-        StreamHost<PushRulesRow> pushRules)
+        StreamHost<PushRulesRow> pushRules, UnreadCounter unread)
     {
         _notifier = notifier;
+        pushRules.AddConsumer(batch =>
+        {
+            foreach (var row in batch.Rows)
+                unread.ForgetRules(row.Data.UserId);
+            return ValueTask.CompletedTask;
+        });
         Follow(events, SyncStream.Events, row => row.Membership is null ? [RoomKey(row.RoomId)] : [RoomKey(row.RoomId), UserKey(row.StateKey!)]);
         Follow(typing, SyncStream.Typing, row => [RoomKey(row.RoomId)]);
         Follow(receipts, SyncStream.Receipts, row => [RoomKey(row.RoomId)]);
