@@ -17,14 +17,14 @@ internal static class SyncEndpoint
             var deadline = DateTime.UtcNow + request.Timeout;
             while (true)
             {
-                var rooms = await builder.CurrentRoomsAsync(request.UserId, ct);
-                var keys = SyncResponseBuilder.WakeKeys(request.UserId, rooms);
-                using var waiter = wakeups.Register(keys);
-                var response = await builder.BuildAsync(request, rooms, ct);
+                var response = await builder.BuildAsync(request, ct);
                 var remaining = deadline - DateTime.UtcNow;
                 if (!response.IsEmpty || request.Since is null || remaining <= TimeSpan.Zero)
                     return Results.Json(response.Body);
-                if (wakeups.ChangeNotCoveredBy(keys, response.NextBatch) is { } missed)
+                // Registered after building: a row applied in between is one the response's token
+                // does not cover, which the check below finds.
+                using var waiter = wakeups.Register(response.WakeKeys);
+                if (wakeups.ChangeNotCoveredBy(response.WakeKeys, response.NextBatch) is { } missed)
                 {
                     await wakeups.WaitUntilPublishedAsync(missed, ct);
                     continue;

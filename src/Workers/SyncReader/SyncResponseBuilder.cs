@@ -11,8 +11,11 @@ using Cluster.Shared.Storage.Events;
 
 namespace Cluster.Workers.SyncReader;
 
-/// <summary>A /sync answer: its JSON, its next_batch, and whether it holds anything for the client.</summary>
-public sealed record SyncResponse(JsonObject Body, SyncToken NextBatch, bool IsEmpty);
+/// <summary>
+/// A /sync answer: its JSON, its next_batch, whether it holds anything for the client, and the
+/// wake-up keys of the user as of this answer (for a long-poll that waits after it).
+/// </summary>
+public sealed record SyncResponse(JsonObject Body, SyncToken NextBatch, bool IsEmpty, IReadOnlyCollection<string> WakeKeys);
 
 /// <summary>
 /// Builds /sync responses from the stores, bounded by the positions this process has applied
@@ -34,15 +37,11 @@ public sealed class SyncResponseBuilder(
     // a token it already ran for (most syncs of a device repeat the last one's to-device field).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string User, string Device), StreamPositionVector> _acknowledged = new();
 
-    /// <summary>The user's rooms now, whatever the membership: read once per pass of a long-poll.</summary>
-    public Task<IReadOnlyList<MembershipRecord>> CurrentRoomsAsync(string userId, CancellationToken ct) =>
-        memberships.GetRoomsForUserAsync(userId, null, ct);
-
     /// <summary>The wake-up keys of a user: their own, and every room they are in, invited to or knocking on.</summary>
     public static IReadOnlyCollection<string> WakeKeys(string userId, IReadOnlyList<MembershipRecord> rooms) =>
         [SyncWakeups.UserKey(userId), .. rooms.Where(r => r.Membership is "join" or "invite" or "knock").Select(r => SyncWakeups.RoomKey(r.RoomId))];
 
-    public async Task<SyncResponse> BuildAsync(SyncRequest request, IReadOnlyList<MembershipRecord> current, CancellationToken ct)
+    public async Task<SyncResponse> BuildAsync(SyncRequest request, CancellationToken ct)
     {
         var since = request.Since;
         var user = request.UserId;
@@ -56,6 +55,10 @@ public sealed class SyncResponseBuilder(
         var pushRulesNow = pushRules.Position;
         var toDeviceNow = toDevice.Position;
         var previous = since ?? SyncToken.Start;
+        // The rooms after the positions: a membership applied in between shows as a room whose
+        // timeline ends before it, and as a change in the next response; read the other way
+        // round, a join could fall between the two reads and never be sent.
+        var current = await memberships.GetRoomsForUserAsync(user, null, ct);
 
         var roomFilter = request.Filter.RoomFilter;
         var join = new JsonObject();
@@ -165,7 +168,7 @@ public sealed class SyncResponseBuilder(
             ["device_unused_fallback_key_types"] = new JsonArray(),
         };
         var isEmpty = rooms.Count == 0 && globalAccountData.Count == 0 && toDeviceBatch.Messages.Count == 0;
-        return new SyncResponse(body, next, isEmpty);
+        return new SyncResponse(body, next, isEmpty, WakeKeys(user, current));
     }
 
     private async Task<bool> WasJoinedAtAsync(string roomId, string userId, StreamPositionVector at, CancellationToken ct)
