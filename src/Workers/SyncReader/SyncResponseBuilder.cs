@@ -31,7 +31,8 @@ public sealed class SyncResponseBuilder(
     AccountDataReader accountData,
     ToDeviceReader toDevice,
     PushRulesReader pushRules,
-    SyncRoomActivity activity)
+    SyncRoomActivity activity,
+    SyncWakeups wakeups)
 {
     // The to-device position each device last acknowledged here: the delete is not repeated for
     // a token it already ran for (most syncs of a device repeat the last one's to-device field).
@@ -69,7 +70,7 @@ public sealed class SyncResponseBuilder(
 
         // Nothing of the events stream moved: no membership changed and no room has new events.
         var eventsMoved = since is null || !eventsNow.IsBeforeOrEqual(since.Events);
-        var changes = since is null || request.FullState || !eventsMoved
+        var changes = since is null || request.FullState || !eventsMoved || !wakeups.MayHaveMembershipChanges(user, since.Events)
             ? []
             : await memberships.GetMembershipChangesAsync(user, since.Events.ToStreamBound(), eventsNow.ToStreamBound(), ct);
         var changedRooms = changes.GroupBy(c => c.RoomId).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
@@ -80,7 +81,9 @@ public sealed class SyncResponseBuilder(
             candidates = [.. joinedIds];
         else
         {
-            candidates = eventsMoved ? [.. await activity.RoomsWithEventsAsync(joinedIds, since.Events, eventsNow, ct)] : [];
+            candidates = !eventsMoved ? []
+                : [.. wakeups.RoomsWithEventsAfter(joinedIds, since.Events)
+                      ?? await activity.RoomsWithEventsAsync(joinedIds, since.Events, eventsNow, ct)];
             candidates.UnionWith(typing.RoomsChangedSince(since.Typing, joinedIds));
             candidates.UnionWith(changedRooms.Keys.Where(joinedIds.Contains));
         }

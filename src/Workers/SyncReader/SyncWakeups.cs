@@ -30,6 +30,15 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     private readonly ConcurrentDictionary<string, LastChange> _last = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Waiter, byte>> _waiters = new(StringComparer.Ordinal);
     private readonly StreamNotifier _notifier;
+    private readonly StreamHost<EventStreamRow> _events;
+
+    // Newest events-stream row per room and newest membership row per user, as applied here.
+    // Every row after _complete is in them, so a sync from a token covering _complete can tell
+    // which rooms moved and whether the user's memberships changed without asking PostgreSQL.
+    // Per key, each writer's newest position: a token may cover one writer's row and not another's.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<int, long>> _lastEventByRoom = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<int, long>> _lastMembershipByUser = new(StringComparer.Ordinal);
+    private volatile StreamPositionVector? _complete;
 
     public SyncWakeups(
         StreamNotifier notifier, StreamHost<EventStreamRow> events, StreamHost<TypingRow> typing,
@@ -37,6 +46,17 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
         StreamHost<PushRulesRow> pushRules, UnreadCounter unread)
     {
         _notifier = notifier;
+        _events = events;
+        events.AddConsumer(batch =>
+        {
+            foreach (var row in batch.Rows)
+            {
+                Record(_lastEventByRoom, row.Data.RoomId, row.WriterId, row.Position);
+                if (row.Data.Membership is not null)
+                    Record(_lastMembershipByUser, row.Data.StateKey!, row.WriterId, row.Position);
+            }
+            return ValueTask.CompletedTask;
+        });
         pushRules.AddConsumer(batch =>
         {
             foreach (var row in batch.Rows)
@@ -116,7 +136,37 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
                 waiters.TryRemove(waiter, out _);
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private static void Record(ConcurrentDictionary<string, ConcurrentDictionary<int, long>> map, string key, int writerId, long position) =>
+        map.GetOrAdd(key, _ => new ConcurrentDictionary<int, long>()).AddOrUpdate(writerId, position, (_, old) => Math.Max(old, position));
+
+    private static bool HasRowBeyond(ConcurrentDictionary<string, ConcurrentDictionary<int, long>> map, string key, StreamPositionVector token) =>
+        map.TryGetValue(key, out var writers) && writers.Any(w => !token.Covers(w.Key, w.Value));
+
+    /// <summary>
+    /// The rooms among <paramref name="roomIds"/> with an events-stream row that
+    /// <paramref name="since"/> does not cover (rows past the response's position included: the
+    /// timeline read bounds them); null when this process cannot tell (the token predates what
+    /// it has followed), and the caller asks PostgreSQL.
+    /// </summary>
+    public IReadOnlyList<string>? RoomsWithEventsAfter(IEnumerable<string> roomIds, StreamPositionVector since)
+    {
+        if (_complete is not { } complete || !complete.IsBeforeOrEqual(since))
+            return null;
+        return [.. roomIds.Where(room => HasRowBeyond(_lastEventByRoom, room, since))];
+    }
+
+    /// <summary>Whether the user may have membership rows after <paramref name="since"/> (true when this process cannot tell).</summary>
+    public bool MayHaveMembershipChanges(string userId, StreamPositionVector since) =>
+        _complete is not { } complete || !complete.IsBeforeOrEqual(since)
+        || HasRowBeyond(_lastMembershipByUser, userId, since);
+
+    // Runs after the streams have started: every row after the follower's position now has
+    // passed (or will pass) the consumer above.
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _complete = _events.Follower.Positions;
+        return Task.CompletedTask;
+    }
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The newest row seen for a key: which stream, which writer, which position.</summary>
