@@ -20,21 +20,47 @@ public static class Glob
     {
         Whole,
         Word,
-        LiteralWord,
     }
 
     /// <summary>Whether the pattern matches all of <paramref name="value"/>.</summary>
-    public static bool Matches(string pattern, string value) => Get(pattern, Mode.Whole).IsMatch(value);
+    public static bool Matches(string pattern, string value) =>
+        IsLiteral(pattern)
+            ? string.Equals(pattern, value, StringComparison.OrdinalIgnoreCase)
+            : Get(pattern, Mode.Whole).IsMatch(value);
 
     /// <summary>
     /// Whether the pattern matches a substring of <paramref name="value"/> that starts and ends
     /// at word boundaries (the start or end of the value, or a character outside [A-Za-z0-9_]):
     /// how event_match treats content.body and how content rules match.
     /// </summary>
-    public static bool MatchesWords(string pattern, string value) => Get(pattern, Mode.Word).IsMatch(value);
+    public static bool MatchesWords(string pattern, string value) =>
+        IsLiteral(pattern) ? ContainsLiteralWords(pattern, value) : Get(pattern, Mode.Word).IsMatch(value);
 
     /// <summary>Like <see cref="MatchesWords"/> for a literal text (no wildcards): display names.</summary>
-    public static bool ContainsWords(string literal, string value) => Get(literal, Mode.LiteralWord).IsMatch(value);
+    public static bool ContainsWords(string literal, string value) => ContainsLiteralWords(literal, value);
+
+    // Literal patterns (every user's localpart and display name are one) are searched directly:
+    // building a non-backtracking regex costs milliseconds, and each new user brings new ones.
+    private static bool IsLiteral(string pattern) => pattern.AsSpan().IndexOfAny('*', '?') < 0;
+
+    private static bool ContainsLiteralWords(string literal, string value)
+    {
+        if (literal.Length == 0)
+            return false;
+        for (var start = 0; start <= value.Length - literal.Length;)
+        {
+            var at = value.IndexOf(literal, start, StringComparison.OrdinalIgnoreCase);
+            if (at < 0)
+                return false;
+            var end = at + literal.Length;
+            if ((at == 0 || !IsWordCharacter(value[at - 1])) && (end == value.Length || !IsWordCharacter(value[end])))
+                return true;
+            start = at + 1;
+        }
+        return false;
+    }
+
+    private static bool IsWordCharacter(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
 
     private static Regex Get(string pattern, Mode mode)
     {
@@ -52,9 +78,9 @@ public static class Glob
         var body = new StringBuilder();
         foreach (var c in pattern)
         {
-            if (mode != Mode.LiteralWord && c == '*')
+            if (c == '*')
                 body.Append(".*");
-            else if (mode != Mode.LiteralWord && c == '?')
+            else if (c == '?')
                 body.Append('.');
             else
                 body.Append(Regex.Escape(c.ToString()));
