@@ -6,23 +6,15 @@ using Cluster.ClientApi.Tests.Sync;
 namespace Cluster.ClientApi.Tests.AccountData;
 
 /// <summary>Account data, read markers and push rule changes as /sync delivers them.</summary>
-public class AccountDataSyncTests
+public class AccountDataSyncTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
     private static IReadOnlyList<JsonObject> Events(JsonNode? section) =>
         [.. (section?["events"]?.AsArray() ?? []).Select(e => e!.AsObject())];
 
     [Test]
     public async Task Global_account_data_wakes_the_users_long_poll()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var since = (await alice.SyncAsync()).NextBatch();
         var put = Task.Run(async () =>
         {
@@ -43,7 +35,7 @@ public class AccountDataSyncTests
     [Test]
     public async Task The_read_marker_is_delivered_as_room_account_data()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var roomId = await alice.CreatePublicRoomAsync();
         var eventId = await alice.SendMessageAsync(roomId, "read me");
         var since = (await alice.SyncAsync()).NextBatch();
@@ -59,7 +51,7 @@ public class AccountDataSyncTests
     [Test]
     public async Task A_push_rule_change_sends_the_new_ruleset()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var since = (await alice.SyncAsync()).NextBatch();
 
         (await alice.Client.PutAsync("/_matrix/client/v3/pushrules/global/override/.m.rule.master/enabled", new JsonObject { ["enabled"] = true })).Ok();

@@ -5,20 +5,13 @@ using Cluster.ClientApi.Tests.Fixtures;
 namespace Cluster.ClientApi.Tests.Accounts;
 
 /// <summary>POST /account/deactivate behind m.login.password.</summary>
-public class DeactivationTests
+public class DeactivationTests : HomeserverFixture
 {
     private const string Deactivate = "/_matrix/client/v3/account/deactivate";
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private async Task<MatrixResponse> LoginAsync(string user, string password)
     {
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
         return await anonymous.PostAsync("/_matrix/client/v3/login", new JsonObject
         {
             ["type"] = "m.login.password",
@@ -33,7 +26,7 @@ public class DeactivationTests
     [Test]
     public async Task Deactivate_answers_id_server_unbind_result()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await DeactivateAsync(user);
 
@@ -43,8 +36,8 @@ public class DeactivationTests
     [Test]
     public async Task Deactivate_revokes_every_token()
     {
-        var user = await _server.RegisterUserAsync();
-        using var second = _server.NewClient((await LoginAsync(user.UserId, user.Password)).Ok()["access_token"]!.GetValue<string>());
+        var user = await Server.RegisterUserAsync();
+        using var second = Server.NewClient((await LoginAsync(user.UserId, user.Password)).Ok()["access_token"]!.GetValue<string>());
 
         await DeactivateAsync(user);
 
@@ -55,7 +48,7 @@ public class DeactivationTests
     [Test]
     public async Task Login_after_deactivation_is_403_M_USER_DEACTIVATED()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         await DeactivateAsync(user);
 
         var response = await LoginAsync(user.UserId, user.Password);
@@ -67,7 +60,7 @@ public class DeactivationTests
     [Test]
     public async Task Login_after_deactivation_with_wrong_password_reveals_nothing()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         await DeactivateAsync(user);
 
         var response = await LoginAsync(user.UserId, "guess");
@@ -79,9 +72,9 @@ public class DeactivationTests
     [Test]
     public async Task Deactivated_user_id_cannot_be_registered_again()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         await DeactivateAsync(user);
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
 
         var response = await anonymous.GetAsync($"/_matrix/client/v3/register/available?username={user.UserId[1..user.UserId.IndexOf(':')]}");
 
@@ -92,7 +85,7 @@ public class DeactivationTests
     [Test]
     public async Task Deactivate_with_wrong_password_keeps_the_account()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await PasswordAuth.SendAsync(user, HttpMethod.Post, Deactivate, new JsonObject(), password: "wrong");
 
@@ -104,7 +97,7 @@ public class DeactivationTests
     [Test]
     public async Task Deactivate_without_auth_is_401_with_password_flow()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await user.Client.PostAsync(Deactivate, new JsonObject());
 

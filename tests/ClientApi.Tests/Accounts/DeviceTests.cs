@@ -5,20 +5,13 @@ using Cluster.ClientApi.Tests.Fixtures;
 namespace Cluster.ClientApi.Tests.Accounts;
 
 /// <summary>GET /devices, GET/PUT/DELETE /devices/{deviceId}, POST /delete_devices.</summary>
-public class DeviceTests
+public class DeviceTests : HomeserverFixture
 {
     private const string Devices = "/_matrix/client/v3/devices";
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private async Task<(string DeviceId, MatrixTestClient Client)> LoginAsync(TestUser user, string? deviceId = null)
     {
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
         var body = new JsonObject
         {
             ["type"] = "m.login.password",
@@ -28,16 +21,16 @@ public class DeviceTests
         if (deviceId is not null)
             body["device_id"] = deviceId;
         var response = (await anonymous.PostAsync("/_matrix/client/v3/login", body)).Ok();
-        return (response["device_id"]!.GetValue<string>(), _server.NewClient(response["access_token"]!.GetValue<string>()));
+        return (response["device_id"]!.GetValue<string>(), Server.NewClient(response["access_token"]!.GetValue<string>()));
     }
 
     [Test]
     public async Task List_devices_shows_every_device_of_the_user_only()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         var (second, client) = await LoginAsync(user);
         using var _ = client;
-        await _server.RegisterUserAsync();
+        await Server.RegisterUserAsync();
 
         var devices = (await user.Client.GetAsync(Devices)).Ok()["devices"]!.AsArray();
 
@@ -48,7 +41,7 @@ public class DeviceTests
     [Test]
     public async Task Get_device_returns_it()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var device = (await user.Client.GetAsync($"{Devices}/{user.DeviceId}")).Ok();
 
@@ -58,7 +51,7 @@ public class DeviceTests
     [Test]
     public async Task Get_unknown_device_is_404_M_NOT_FOUND()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await user.Client.GetAsync($"{Devices}/NOSUCHDEVICE");
 
@@ -69,8 +62,8 @@ public class DeviceTests
     [Test]
     public async Task Get_another_users_device_is_404_M_NOT_FOUND()
     {
-        var user = await _server.RegisterUserAsync();
-        var other = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
+        var other = await Server.RegisterUserAsync();
 
         var response = await user.Client.GetAsync($"{Devices}/{other.DeviceId}");
 
@@ -80,7 +73,7 @@ public class DeviceTests
     [Test]
     public async Task Device_id_with_encoded_slash_is_read_from_the_raw_path()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         var (deviceId, client) = await LoginAsync(user, "with/slash");
         using var _ = client;
 
@@ -92,7 +85,7 @@ public class DeviceTests
     [Test]
     public async Task Put_device_sets_its_display_name()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         (await user.Client.PutAsync($"{Devices}/{user.DeviceId}", new JsonObject { ["display_name"] = "Work laptop" })).Ok();
 
@@ -103,7 +96,7 @@ public class DeviceTests
     [Test]
     public async Task Put_unknown_device_is_404_M_NOT_FOUND()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await user.Client.PutAsync($"{Devices}/NOSUCHDEVICE", new JsonObject { ["display_name"] = "x" });
 
@@ -114,7 +107,7 @@ public class DeviceTests
     [Test]
     public async Task Put_device_with_too_long_name_is_400_M_INVALID_PARAM()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await user.Client.PutAsync($"{Devices}/{user.DeviceId}", new JsonObject { ["display_name"] = new string('n', 10_000) });
 
@@ -125,7 +118,7 @@ public class DeviceTests
     [Test]
     public async Task Delete_device_without_auth_is_401_with_password_flow()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await user.Client.DeleteAsync($"{Devices}/{user.DeviceId}");
 
@@ -137,7 +130,7 @@ public class DeviceTests
     [Test]
     public async Task Delete_device_with_password_revokes_its_token()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         var (second, client) = await LoginAsync(user);
         using var _ = client;
 
@@ -152,7 +145,7 @@ public class DeviceTests
     [Test]
     public async Task Delete_device_with_wrong_password_is_401_M_FORBIDDEN_and_keeps_it()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         var (second, client) = await LoginAsync(user);
         using var _ = client;
 
@@ -167,8 +160,8 @@ public class DeviceTests
     [Test]
     public async Task Delete_device_with_another_users_password_is_refused()
     {
-        var user = await _server.RegisterUserAsync();
-        var other = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
+        var other = await Server.RegisterUserAsync();
         var challenge = await user.Client.DeleteAsync($"{Devices}/{user.DeviceId}");
 
         var response = await user.Client.DeleteAsync($"{Devices}/{user.DeviceId}", new JsonObject
@@ -183,8 +176,8 @@ public class DeviceTests
     [Test]
     public async Task Session_of_another_user_cannot_authorise_a_delete()
     {
-        var user = await _server.RegisterUserAsync();
-        var other = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
+        var other = await Server.RegisterUserAsync();
         var othersChallenge = await other.Client.DeleteAsync($"{Devices}/{other.DeviceId}");
 
         var response = await user.Client.DeleteAsync($"{Devices}/{user.DeviceId}", new JsonObject
@@ -199,7 +192,7 @@ public class DeviceTests
     [Test]
     public async Task Delete_devices_removes_the_listed_devices()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         var (a, clientA) = await LoginAsync(user);
         var (b, clientB) = await LoginAsync(user);
         using var _ = clientA;
@@ -216,7 +209,7 @@ public class DeviceTests
     [Test]
     public async Task Delete_devices_without_list_is_400_M_MISSING_PARAM()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await user.Client.PostAsync("/_matrix/client/v3/delete_devices", new JsonObject());
 
@@ -227,7 +220,7 @@ public class DeviceTests
     [Test]
     public async Task Delete_devices_with_non_string_entries_is_400_M_BAD_JSON()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await user.Client.PostAsync("/_matrix/client/v3/delete_devices", new JsonObject { ["devices"] = new JsonArray(1, true) });
 
@@ -238,7 +231,7 @@ public class DeviceTests
     [Test]
     public async Task Devices_without_token_is_401_M_MISSING_TOKEN()
     {
-        using var client = _server.NewClient();
+        using var client = Server.NewClient();
 
         var response = await client.GetAsync(Devices);
 

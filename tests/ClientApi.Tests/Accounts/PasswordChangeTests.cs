@@ -5,20 +5,13 @@ using Cluster.ClientApi.Tests.Fixtures;
 namespace Cluster.ClientApi.Tests.Accounts;
 
 /// <summary>POST /account/password behind m.login.password.</summary>
-public class PasswordChangeTests
+public class PasswordChangeTests : HomeserverFixture
 {
     private const string ChangePassword = "/_matrix/client/v3/account/password";
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private async Task<MatrixResponse> LoginAsync(TestUser user, string password)
     {
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
         return await anonymous.PostAsync("/_matrix/client/v3/login", new JsonObject
         {
             ["type"] = "m.login.password",
@@ -30,7 +23,7 @@ public class PasswordChangeTests
     [Test]
     public async Task New_password_works_and_old_one_no_longer_does()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         (await PasswordAuth.SendAsync(user, HttpMethod.Post, ChangePassword, new JsonObject { ["new_password"] = "brand-new" })).Ok();
 
@@ -41,8 +34,8 @@ public class PasswordChangeTests
     [Test]
     public async Task Change_logs_out_other_devices_by_default_but_keeps_the_current_one()
     {
-        var user = await _server.RegisterUserAsync();
-        using var other = _server.NewClient((await LoginAsync(user, user.Password)).Ok()["access_token"]!.GetValue<string>());
+        var user = await Server.RegisterUserAsync();
+        using var other = Server.NewClient((await LoginAsync(user, user.Password)).Ok()["access_token"]!.GetValue<string>());
 
         (await PasswordAuth.SendAsync(user, HttpMethod.Post, ChangePassword, new JsonObject { ["new_password"] = "another" })).Ok();
 
@@ -53,8 +46,8 @@ public class PasswordChangeTests
     [Test]
     public async Task Change_with_logout_devices_false_keeps_other_devices()
     {
-        var user = await _server.RegisterUserAsync();
-        using var other = _server.NewClient((await LoginAsync(user, user.Password)).Ok()["access_token"]!.GetValue<string>());
+        var user = await Server.RegisterUserAsync();
+        using var other = Server.NewClient((await LoginAsync(user, user.Password)).Ok()["access_token"]!.GetValue<string>());
 
         (await PasswordAuth.SendAsync(user, HttpMethod.Post, ChangePassword,
             new JsonObject { ["new_password"] = "kept", ["logout_devices"] = false })).Ok();
@@ -65,7 +58,7 @@ public class PasswordChangeTests
     [Test]
     public async Task Change_with_wrong_current_password_is_401_M_FORBIDDEN()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await PasswordAuth.SendAsync(user, HttpMethod.Post, ChangePassword,
             new JsonObject { ["new_password"] = "nope" }, password: "not-my-password");
@@ -78,7 +71,7 @@ public class PasswordChangeTests
     [Test]
     public async Task Change_without_new_password_is_400_M_MISSING_PARAM()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await user.Client.PostAsync(ChangePassword, new JsonObject());
 
@@ -89,7 +82,7 @@ public class PasswordChangeTests
     [Test]
     public async Task Change_to_empty_password_is_400_M_WEAK_PASSWORD()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await user.Client.PostAsync(ChangePassword, new JsonObject { ["new_password"] = "" });
 
@@ -100,7 +93,7 @@ public class PasswordChangeTests
     [Test]
     public async Task Change_without_token_is_401_M_MISSING_TOKEN()
     {
-        using var client = _server.NewClient();
+        using var client = Server.NewClient();
 
         var response = await client.PostAsync(ChangePassword, new JsonObject { ["new_password"] = "x" });
 

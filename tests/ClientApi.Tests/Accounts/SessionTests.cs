@@ -5,27 +5,20 @@ using Cluster.ClientApi.Tests.Fixtures;
 namespace Cluster.ClientApi.Tests.Accounts;
 
 /// <summary>POST /logout and /logout/all: the tokens stop working at once.</summary>
-public class SessionTests
+public class SessionTests : HomeserverFixture
 {
     private const string WhoAmI = "/_matrix/client/v3/account/whoami";
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private async Task<MatrixTestClient> LoginAsync(TestUser user)
     {
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
         var response = (await anonymous.PostAsync("/_matrix/client/v3/login", new JsonObject
         {
             ["type"] = "m.login.password",
             ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = user.UserId },
             ["password"] = user.Password,
         })).Ok();
-        return _server.NewClient(response["access_token"]!.GetValue<string>());
+        return Server.NewClient(response["access_token"]!.GetValue<string>());
     }
 
     private static async Task AssertTokenRevoked(MatrixTestClient client)
@@ -39,7 +32,7 @@ public class SessionTests
     [Test]
     public async Task Logout_revokes_the_token_immediately()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         (await user.Client.PostAsync("/_matrix/client/v3/logout", new JsonObject())).Ok();
 
@@ -49,7 +42,7 @@ public class SessionTests
     [Test]
     public async Task Logout_accepts_an_empty_body()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = await user.Client.SendRawAsync(HttpMethod.Post, "/_matrix/client/v3/logout", null);
 
@@ -59,7 +52,7 @@ public class SessionTests
     [Test]
     public async Task Logout_deletes_the_device_but_keeps_other_sessions()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         using var second = await LoginAsync(user);
 
         (await user.Client.PostAsync("/_matrix/client/v3/logout", new JsonObject())).Ok();
@@ -72,7 +65,7 @@ public class SessionTests
     [Test]
     public async Task Logout_all_revokes_every_token_of_the_user()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         using var second = await LoginAsync(user);
 
         (await user.Client.PostAsync("/_matrix/client/v3/logout/all", new JsonObject())).Ok();
@@ -84,8 +77,8 @@ public class SessionTests
     [Test]
     public async Task Logout_all_leaves_other_users_logged_in()
     {
-        var user = await _server.RegisterUserAsync();
-        var other = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
+        var other = await Server.RegisterUserAsync();
 
         (await user.Client.PostAsync("/_matrix/client/v3/logout/all", new JsonObject())).Ok();
 
@@ -95,7 +88,7 @@ public class SessionTests
     [Test]
     public async Task Logout_without_token_is_401_M_MISSING_TOKEN()
     {
-        using var client = _server.NewClient();
+        using var client = Server.NewClient();
 
         var response = await client.PostAsync("/_matrix/client/v3/logout", new JsonObject());
 

@@ -4,21 +4,14 @@ using Cluster.ClientApi.Tests.Fixtures;
 namespace Cluster.ClientApi.Tests.Accounts;
 
 /// <summary>GET /account/whoami and the access token check it stands for.</summary>
-public class WhoAmITests
+public class WhoAmITests : HomeserverFixture
 {
     private const string WhoAmI = "/_matrix/client/v3/account/whoami";
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
     public async Task Whoami_returns_user_device_and_is_guest_false()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
 
         var response = (await user.Client.GetAsync(WhoAmI)).Ok();
 
@@ -30,8 +23,8 @@ public class WhoAmITests
     [Test]
     public async Task Whoami_accepts_the_token_as_query_parameter()
     {
-        var user = await _server.RegisterUserAsync();
-        using var client = _server.NewClient();
+        var user = await Server.RegisterUserAsync();
+        using var client = Server.NewClient();
 
         var response = (await client.GetAsync($"{WhoAmI}?access_token={Uri.EscapeDataString(user.AccessToken)}")).Ok();
 
@@ -41,7 +34,7 @@ public class WhoAmITests
     [Test]
     public async Task Whoami_without_token_is_401_M_MISSING_TOKEN()
     {
-        using var client = _server.NewClient();
+        using var client = Server.NewClient();
 
         var response = await client.GetAsync(WhoAmI);
 
@@ -54,7 +47,7 @@ public class WhoAmITests
     [TestCase("ct_' OR '1'='1")]
     public async Task Whoami_with_unknown_token_is_401_M_UNKNOWN_TOKEN(string token)
     {
-        using var client = _server.NewClient(token);
+        using var client = Server.NewClient(token);
 
         var response = await client.GetAsync(WhoAmI);
 
@@ -66,7 +59,7 @@ public class WhoAmITests
     [Test]
     public async Task Whoami_with_huge_token_is_401_M_UNKNOWN_TOKEN()
     {
-        using var client = _server.NewClient("ct_" + new string('x', 8000));
+        using var client = Server.NewClient("ct_" + new string('x', 8000));
 
         var response = await client.GetAsync(WhoAmI);
 

@@ -5,25 +5,19 @@ using Cluster.ClientApi.Tests.Fixtures;
 namespace Cluster.ClientApi.Tests.Directory;
 
 /// <summary>The room directory's answers to requests that list nothing or are malformed.</summary>
-public class PublicRoomsInputTests
+public class PublicRoomsInputTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
     public async Task An_empty_directory_lists_no_rooms_without_authentication()
     {
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
         var page = (await anonymous.GetAsync("/_matrix/client/v3/publicRooms")).Ok();
         Assert.That(page["chunk"]!.AsArray(), Is.Empty);
         Assert.That(page["total_room_count_estimate"]!.GetValue<int>(), Is.Zero);
@@ -33,7 +27,7 @@ public class PublicRoomsInputTests
     [Test]
     public async Task Searching_the_directory_needs_an_access_token()
     {
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
         var response = await anonymous.PostAsync("/_matrix/client/v3/publicRooms", new JsonObject());
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(response.ErrCode, Is.EqualTo("M_MISSING_TOKEN"));
@@ -66,7 +60,7 @@ public class PublicRoomsInputTests
     [Test]
     public async Task Visibility_of_an_unknown_room_is_404_M_NOT_FOUND()
     {
-        var response = await _alice.Client.GetAsync($"/_matrix/client/v3/directory/list/room/{Uri.EscapeDataString("!nowhere:" + _server.ServerName)}");
+        var response = await _alice.Client.GetAsync($"/_matrix/client/v3/directory/list/room/{Uri.EscapeDataString("!nowhere:" + Server.ServerName)}");
         Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
     }
 
@@ -80,7 +74,7 @@ public class PublicRoomsInputTests
     [Test]
     public async Task Listing_an_unknown_room_is_404_M_NOT_FOUND()
     {
-        var response = await _alice.Client.PutAsync($"/_matrix/client/v3/directory/list/room/{Uri.EscapeDataString("!nowhere:" + _server.ServerName)}",
+        var response = await _alice.Client.PutAsync($"/_matrix/client/v3/directory/list/room/{Uri.EscapeDataString("!nowhere:" + Server.ServerName)}",
             new JsonObject { ["visibility"] = "public" });
         Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
     }

@@ -6,9 +6,8 @@ using Cluster.ClientApi.Tests.Rooms;
 namespace Cluster.ClientApi.Tests.Messages;
 
 /// <summary>GET /rooms/{roomId}/context/{eventId}.</summary>
-public class ContextTests
+public class ContextTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private TestUser _bob = null!;
     private TestUser _carol = null!;
@@ -16,13 +15,11 @@ public class ContextTests
     private List<string> _messages = null!;
     private List<EventRow> _timeline = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _bob = await _server.RegisterUserAsync();
-        _carol = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
+        _bob = await Server.RegisterUserAsync();
+        _carol = await Server.RegisterUserAsync();
         _room = await _alice.CreatePublicRoomAsync();
         (await _bob.JoinAsync(_room)).Ok();
         (await _carol.JoinAsync(_room)).Ok();
@@ -33,11 +30,8 @@ public class ContextTests
                 (await _alice.PutStateAsync(_room, "m.room.topic", "", new JsonObject { ["topic"] = "changed at 12" })).Ok();
             _messages.Add(await (i % 2 == 0 ? _alice : _bob).SendMessageAsync(_room, $"message {i}"));
         }
-        _timeline = await _server.TimelineAsync(_room);
+        _timeline = await Server.TimelineAsync(_room);
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private int IndexOf(string eventId) => _timeline.FindIndex(r => r.EventId == eventId);
 

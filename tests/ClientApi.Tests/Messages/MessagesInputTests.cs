@@ -6,24 +6,18 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 namespace Cluster.ClientApi.Tests.Messages;
 
 /// <summary>What a careless or malicious client sends /messages and /context.</summary>
-public class MessagesInputTests
+public class MessagesInputTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private string _room = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
         _room = await _alice.CreatePublicRoomAsync();
         for (var i = 0; i < 3; i++)
             await _alice.SendMessageAsync(_room, $"message {i}");
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private Task<MatrixResponse> Messages(string query) => _alice.MessagesAsync(_room, query);
 

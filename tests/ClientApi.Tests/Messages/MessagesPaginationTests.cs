@@ -8,21 +8,18 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 namespace Cluster.ClientApi.Tests.Messages;
 
 /// <summary>Walking a room of about 120 events: order, completeness, tokens.</summary>
-public class MessagesPaginationTests
+public class MessagesPaginationTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private TestUser _bob = null!;
     private string _room = null!;
     private List<EventRow> _timeline = null!;
     private readonly List<string> _bobMessages = [];
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _bob = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
+        _bob = await Server.RegisterUserAsync();
         _room = await _alice.CreatePublicRoomAsync();
         (await _bob.JoinAsync(_room)).Ok();
         for (var i = 0; i < 112; i++)
@@ -35,11 +32,8 @@ public class MessagesPaginationTests
             else
                 await sender.SendMessageAsync(_room, $"message {i}");
         }
-        _timeline = await _server.TimelineAsync(_room);
+        _timeline = await Server.TimelineAsync(_room);
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private IReadOnlyList<string> AllIds => [.. _timeline.Select(r => r.EventId)];
 
@@ -245,7 +239,7 @@ public class MessagesPaginationTests
     [Test]
     public async Task Without_an_access_token_it_is_401()
     {
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
         var response = await anonymous.GetAsync($"{V3}/rooms/{Path(_room)}/messages?dir=b");
         response.ExpectError(HttpStatusCode.Unauthorized, "M_MISSING_TOKEN");
     }

@@ -6,24 +6,18 @@ using Cluster.ClientApi.Tests.Rooms;
 namespace Cluster.ClientApi.Tests.Messages;
 
 /// <summary>Who may page through what: membership, departure and history visibility.</summary>
-public class MessagesVisibilityTests
+public class MessagesVisibilityTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private TestUser _bob = null!;
     private TestUser _stranger = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _bob = await _server.RegisterUserAsync();
-        _stranger = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
+        _bob = await Server.RegisterUserAsync();
+        _stranger = await Server.RegisterUserAsync();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private async Task<string> PrivateRoomWithBobAsync()
     {
@@ -39,7 +33,7 @@ public class MessagesVisibilityTests
         var room = await PrivateRoomWithBobAsync();
         var before = await _alice.SendMessageAsync(room, "while bob is here");
         (await _bob.LeaveAsync(room)).Ok();
-        var leave = (await _server.TimelineAsync(room)).Last().EventId;
+        var leave = (await Server.TimelineAsync(room)).Last().EventId;
         var after = new[] { await _alice.SendMessageAsync(room, "after 1"), await _alice.SendMessageAsync(room, "after 2") };
         return (room, before, leave, after);
     }

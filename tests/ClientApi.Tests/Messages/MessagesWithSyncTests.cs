@@ -5,20 +5,14 @@ using Cluster.ClientApi.Tests.Sync;
 namespace Cluster.ClientApi.Tests.Messages;
 
 /// <summary>/sync and /messages together: the tokens one mints, the other continues from.</summary>
-public class MessagesWithSyncTests
+public class MessagesWithSyncTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
     public async Task Paging_back_from_a_limited_timelines_prev_batch_returns_every_earlier_event_once()
@@ -30,7 +24,7 @@ public class MessagesWithSyncTests
         var timeline = joined.Timeline().Select(e => e["event_id"].Str()).ToList();
         var walked = await _alice.WalkAllAsync(room, "b", 7, from: joined["timeline"]!["prev_batch"].Str());
 
-        var all = (await _server.TimelineAsync(room)).Select(r => r.EventId).ToList();
+        var all = (await Server.TimelineAsync(room)).Select(r => r.EventId).ToList();
         var upToSync = all.Take(all.IndexOf(timeline[^1]) + 1).ToList();
         Assert.That(walked.AsEnumerable().Reverse().Concat(timeline).ToList(), Is.EqualTo(upToSync));
     }

@@ -5,22 +5,16 @@ using Cluster.ClientApi.Tests.Fixtures;
 namespace Cluster.ClientApi.Tests.Presence;
 
 /// <summary>Presence is disabled: updates are validated and accepted, everyone reads as offline.</summary>
-public class PresenceTests
+public class PresenceTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private TestUser _bob = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _bob = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
+        _bob = await Server.RegisterUserAsync();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private static string Path(TestUser user) => $"/_matrix/client/v3/presence/{Uri.EscapeDataString(user.UserId)}/status";
 
@@ -57,7 +51,7 @@ public class PresenceTests
     [Test]
     public async Task Status_of_an_unknown_user_is_404_M_NOT_FOUND()
     {
-        var response = await _alice.Client.GetAsync($"/_matrix/client/v3/presence/{Uri.EscapeDataString("@nobody:" + _server.ServerName)}/status");
+        var response = await _alice.Client.GetAsync($"/_matrix/client/v3/presence/{Uri.EscapeDataString("@nobody:" + Server.ServerName)}/status");
         Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
     }
 

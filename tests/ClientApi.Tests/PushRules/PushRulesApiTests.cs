@@ -8,25 +8,19 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Cluster.ClientApi.Tests.PushRules;
 
 /// <summary>The push rules API (GET/PUT/DELETE rules, enabled, actions) and what /sync reads of it.</summary>
-public class PushRulesApiTests
+public class PushRulesApiTests : HomeserverFixture
 {
     private const string Base = "/_matrix/client/v3/pushrules/global";
 
-    private Homeserver _server = null!;
     private PushRulesReader _reader = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _reader = _server.Services.GetRequiredService<PushRulesReader>();
+        _reader = Server.Services.GetRequiredService<PushRulesReader>();
     }
 
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
     /// <summary>A fresh user per test: rules are per user and the tests change them.</summary>
-    private Task<TestUser> UserAsync() => _server.RegisterUserAsync();
+    private Task<TestUser> UserAsync() => Server.RegisterUserAsync();
 
     private static string RulePath(string kind, string ruleId, string? suffix = null, string? query = null) =>
         $"{Base}/{kind}/{Uri.EscapeDataString(ruleId)}{(suffix is null ? "" : "/" + suffix)}{(query is null ? "" : "?" + query)}";
@@ -100,10 +94,10 @@ public class PushRulesApiTests
     public async Task New_rules_go_first_and_before_and_after_place_them()
     {
         var user = await UserAsync();
-        var room1 = $"!one:{_server.ServerName}";
-        var room2 = $"!two:{_server.ServerName}";
-        var room3 = $"!three:{_server.ServerName}";
-        var room4 = $"!four:{_server.ServerName}";
+        var room1 = $"!one:{Server.ServerName}";
+        var room2 = $"!two:{Server.ServerName}";
+        var room3 = $"!three:{Server.ServerName}";
+        var room4 = $"!four:{Server.ServerName}";
         (await user.Client.PutAsync(RulePath("room", room1), Actions())).Ok();
         (await user.Client.PutAsync(RulePath("room", room2), Actions())).Ok();
         (await user.Client.PutAsync(RulePath("room", room3, query: "after=" + Uri.EscapeDataString(room1)), Actions())).Ok();
@@ -186,9 +180,9 @@ public class PushRulesApiTests
     {
         var user = await UserAsync();
 
-        (await user.Client.PutAsync(RulePath("room", $"!quiet:{_server.ServerName}"), Actions("dont_notify"))).Ok();
+        (await user.Client.PutAsync(RulePath("room", $"!quiet:{Server.ServerName}"), Actions("dont_notify"))).Ok();
 
-        Assert.That((await user.Client.GetAsync(RulePath("room", $"!quiet:{_server.ServerName}", "actions"))).Ok()["actions"]!.AsArray(), Is.Empty);
+        Assert.That((await user.Client.GetAsync(RulePath("room", $"!quiet:{Server.ServerName}", "actions"))).Ok()["actions"]!.AsArray(), Is.Empty);
     }
 
     [Test]
@@ -376,7 +370,7 @@ public class PushRulesApiTests
     [Test]
     public async Task Push_rules_need_an_access_token()
     {
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
 
         var response = await anonymous.GetAsync($"{Base}/");
 

@@ -6,16 +6,8 @@ using Cluster.ClientApi.Tests.Sync;
 namespace Cluster.ClientApi.Tests.Receipts;
 
 /// <summary>Receipts as room members see them through /sync.</summary>
-public class ReceiptSyncTests
+public class ReceiptSyncTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
     private static JsonObject? Receipts(JsonObject sync, string roomId) =>
         sync.JoinedRoom(roomId)?["ephemeral"]?["events"]?.AsArray()
             .Select(e => e!.AsObject())
@@ -24,8 +16,8 @@ public class ReceiptSyncTests
     [Test]
     public async Task A_public_receipt_reaches_other_members_and_a_private_one_only_its_sender()
     {
-        var alice = await _server.RegisterUserAsync();
-        var bob = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var roomId = await alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(roomId)).Ok();
         var first = await alice.SendMessageAsync(roomId, "one");

@@ -6,24 +6,18 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 namespace Cluster.ClientApi.Tests.Rooms;
 
 /// <summary>PUT, GET and DELETE /directory/room/{alias} and GET /rooms/{id}/aliases.</summary>
-public class AliasTests
+public class AliasTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private TestUser _bob = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _bob = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
+        _bob = await Server.RegisterUserAsync();
     }
 
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
-    private string NewAlias() => $"#a-{Guid.NewGuid():N}:{_server.ServerName}";
+    private string NewAlias() => $"#a-{Guid.NewGuid():N}:{Server.ServerName}";
 
     private static string AliasPath(string alias) => $"{V3}/directory/room/{Uri.EscapeDataString(alias)}";
 
@@ -35,7 +29,7 @@ public class AliasTests
         (await _alice.Client.PutAsync(AliasPath(alias), new JsonObject { ["room_id"] = room })).Ok();
         var resolved = (await _bob.Client.GetAsync(AliasPath(alias))).Ok();
         Assert.That(resolved["room_id"].Str(), Is.EqualTo(room));
-        Assert.That(resolved["servers"]!.AsArray().Select(s => s.Str()), Is.EqualTo(new[] { _server.ServerName }));
+        Assert.That(resolved["servers"]!.AsArray().Select(s => s.Str()), Is.EqualTo(new[] { Server.ServerName }));
         (await _alice.Client.DeleteAsync(AliasPath(alias))).Ok();
         (await _alice.Client.GetAsync(AliasPath(alias))).ExpectError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }

@@ -6,22 +6,16 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 
 namespace Cluster.ClientApi.Tests.Rooms;
 
-public class CreateRoomTests
+public class CreateRoomTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private TestUser _bob = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _bob = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
+        _bob = await Server.RegisterUserAsync();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
     public async Task Private_chat_is_invite_only_with_shared_history_and_guests_allowed()
@@ -112,7 +106,7 @@ public class CreateRoomTests
     [Test]
     public async Task Events_follow_the_spec_order()
     {
-        var carol = await _server.RegisterUserAsync();
+        var carol = await Server.RegisterUserAsync();
         var room = await _alice.CreateRoomAsync(new JsonObject
         {
             ["room_alias_name"] = "order-" + Guid.NewGuid().ToString("N")[..8],
@@ -133,7 +127,7 @@ public class CreateRoomTests
     [Test]
     public async Task Invites_several_users_with_is_direct()
     {
-        var carol = await _server.RegisterUserAsync();
+        var carol = await Server.RegisterUserAsync();
         var room = await _alice.CreateRoomAsync(new JsonObject { ["invite"] = new JsonArray(_bob.UserId, carol.UserId), ["is_direct"] = true });
         foreach (var user in new[] { _bob.UserId, carol.UserId })
         {
@@ -148,7 +142,7 @@ public class CreateRoomTests
     {
         var localpart = "pub-" + Guid.NewGuid().ToString("N")[..8];
         var room = await _alice.CreateRoomAsync(new JsonObject { ["room_alias_name"] = localpart });
-        var alias = $"#{localpart}:{_server.ServerName}";
+        var alias = $"#{localpart}:{Server.ServerName}";
         Assert.That((await _alice.GetStateAsync(room, "m.room.canonical_alias")).Ok()["alias"].Str(), Is.EqualTo(alias));
         var resolved = (await _alice.Client.GetAsync($"{V3}/directory/room/{Uri.EscapeDataString(alias)}")).Ok();
         Assert.That(resolved["room_id"].Str(), Is.EqualTo(room));
@@ -230,7 +224,7 @@ public class CreateRoomTests
     [Test]
     public async Task Creating_a_room_needs_an_access_token()
     {
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
         var response = await anonymous.PostAsync($"{V3}/createRoom", new JsonObject());
         response.ExpectError(HttpStatusCode.Unauthorized, "M_MISSING_TOKEN");
     }
@@ -244,7 +238,7 @@ public class CreateRoomTests
 
     private async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
     {
-        await using var connection = new NpgsqlConnection(_server.DatabaseConnectionString);
+        await using var connection = new NpgsqlConnection(Server.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var p in parameters)
@@ -254,7 +248,7 @@ public class CreateRoomTests
 
     private async Task<List<string>> ListAsync(string sql, params object[] parameters)
     {
-        await using var connection = new NpgsqlConnection(_server.DatabaseConnectionString);
+        await using var connection = new NpgsqlConnection(Server.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var p in parameters)

@@ -7,24 +7,18 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 namespace Cluster.ClientApi.Tests.Rooms;
 
 /// <summary>What a hostile or broken client sends to the room endpoints gets a spec error, never a 500 or someone else's data.</summary>
-public class MaliciousInputTests
+public class MaliciousInputTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private TestUser _mallory = null!;
     private string _room = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _mallory = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
+        _mallory = await Server.RegisterUserAsync();
         _room = await _alice.CreateRoomAsync(new JsonObject { ["name"] = "private" });
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [TestCase("..%2F..")]
     [TestCase("..%2F..%2Fstate")]
@@ -208,7 +202,7 @@ public class MaliciousInputTests
     [Test]
     public async Task An_unknown_access_token_is_401()
     {
-        using var client = _server.NewClient("not-a-token");
+        using var client = Server.NewClient("not-a-token");
         (await client.GetAsync($"{V3}/rooms/{Path(_room)}/state")).ExpectError(HttpStatusCode.Unauthorized, "M_UNKNOWN_TOKEN");
     }
 }

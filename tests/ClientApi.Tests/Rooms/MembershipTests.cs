@@ -6,22 +6,16 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 namespace Cluster.ClientApi.Tests.Rooms;
 
 /// <summary>Join, invite, leave, kick, ban, unban, knock and forget, as the auth rules decide them.</summary>
-public class MembershipTests
+public class MembershipTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
     }
 
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
-    private Task<TestUser> NewUserAsync() => _server.RegisterUserAsync();
+    private Task<TestUser> NewUserAsync() => Server.RegisterUserAsync();
 
     private async Task<string> MembershipOfAsync(string roomId, string userId) =>
         (await _alice.GetStateAsync(roomId, "m.room.member", userId)).Ok()["membership"].Str();
@@ -48,7 +42,7 @@ public class MembershipTests
     public async Task The_join_event_carries_the_profile_display_name()
     {
         var bob = await NewUserAsync();
-        await _server.SetDisplayNameAsync(bob, "Bobby");
+        await Server.SetDisplayNameAsync(bob, "Bobby");
         var room = await _alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(room)).Ok();
         Assert.That((await _alice.GetStateAsync(room, "m.room.member", bob.UserId)).Ok()["displayname"].Str(), Is.EqualTo("Bobby"));
@@ -88,14 +82,14 @@ public class MembershipTests
     [Test]
     public async Task Joining_an_unknown_room_is_404_M_NOT_FOUND()
     {
-        var response = await _alice.JoinAsync($"!nowhere:{_server.ServerName}");
+        var response = await _alice.JoinAsync($"!nowhere:{Server.ServerName}");
         response.ExpectError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }
 
     [Test]
     public async Task Joining_an_unknown_alias_is_404_M_NOT_FOUND()
     {
-        var response = await _alice.JoinAsync($"#nowhere:{_server.ServerName}");
+        var response = await _alice.JoinAsync($"#nowhere:{Server.ServerName}");
         response.ExpectError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }
 
@@ -105,7 +99,7 @@ public class MembershipTests
         var bob = await NewUserAsync();
         var localpart = "joinme-" + Guid.NewGuid().ToString("N")[..8];
         var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat", ["room_alias_name"] = localpart });
-        var response = await bob.JoinAsync($"#{localpart}:{_server.ServerName}");
+        var response = await bob.JoinAsync($"#{localpart}:{Server.ServerName}");
         Assert.That(response.Ok()["room_id"].Str(), Is.EqualTo(room));
     }
 
@@ -316,7 +310,7 @@ public class MembershipTests
         (await bob.JoinAsync(room)).Ok();
         (await bob.LeaveAsync(room)).Ok();
         (await bob.Client.PostAsync($"{V3}/rooms/{Path(room)}/forget", new JsonObject())).Ok();
-        var stores = _server.Service<Cluster.Shared.Storage.Events.RoomMembershipStore>();
+        var stores = Server.Service<Cluster.Shared.Storage.Events.RoomMembershipStore>();
         Assert.That(await stores.GetRoomsForUserAsync(bob.UserId, null, CancellationToken.None), Is.Empty);
         (await bob.JoinAsync(room)).Ok();
         Assert.That((await stores.GetRoomsForUserAsync(bob.UserId, null, CancellationToken.None)).Select(r => r.RoomId), Is.EqualTo(new[] { room }));

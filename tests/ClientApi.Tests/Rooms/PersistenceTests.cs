@@ -15,47 +15,41 @@ using Npgsql;
 namespace Cluster.ClientApi.Tests.Rooms;
 
 /// <summary>What persisting leaves in PostgreSQL and on the events stream, and how events are signed.</summary>
-public class PersistenceTests
+public class PersistenceTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
     public async Task Events_are_signed_with_the_key_kept_in_the_database()
     {
         var room = await _alice.CreateRoomAsync();
         var eventId = await _alice.SendMessageAsync(room, "signed");
-        var stored = await _server.Service<EventStore>().GetEventAsync(eventId, CancellationToken.None);
-        await using var data = NpgsqlDataSource.Create(_server.DatabaseConnectionString);
+        var stored = await Server.Service<EventStore>().GetEventAsync(eventId, CancellationToken.None);
+        await using var data = NpgsqlDataSource.Create(Server.DatabaseConnectionString);
         await using var command = data.CreateCommand("SELECT key_version, seed FROM server_signing_keys WHERE server_name = $1");
-        command.Parameters.AddWithValue(_server.ServerName);
+        command.Parameters.AddWithValue(Server.ServerName);
         await using var reader = await command.ExecuteReaderAsync();
         Assert.That(await reader.ReadAsync(), Is.True, "no key row");
         using var key = Ed25519SigningKey.FromSeed(reader.GetString(0), reader.GetFieldValue<byte[]>(1));
-        var verification = EventSigning.Verify(stored!.ParseJson(), stored.RoomVersion, _server.ServerName, key.VerifyKey);
+        var verification = EventSigning.Verify(stored!.ParseJson(), stored.RoomVersion, Server.ServerName, key.VerifyKey);
         Assert.That(verification.Status, Is.EqualTo(EventVerificationStatus.Valid));
     }
 
     [Test]
     public async Task Every_process_of_a_cluster_gets_the_same_database_key()
     {
-        var options = Options.Create(new ClusterOptions { ServerName = _server.ServerName });
-        await using var data = NpgsqlDataSource.Create(_server.DatabaseConnectionString);
+        var options = Options.Create(new ClusterOptions { ServerName = Server.ServerName });
+        await using var data = NpgsqlDataSource.Create(Server.DatabaseConnectionString);
         var first = await new ServerSigningKeyProvider(options, new SigningKeyStore(data), NullLogger<ServerSigningKeyProvider>.Instance)
             .GetAsync(CancellationToken.None);
         var second = await new ServerSigningKeyProvider(options, new SigningKeyStore(data), NullLogger<ServerSigningKeyProvider>.Instance)
             .GetAsync(CancellationToken.None);
-        var served = await _server.Service<ServerSigningKeyProvider>().GetAsync(CancellationToken.None);
+        var served = await Server.Service<ServerSigningKeyProvider>().GetAsync(CancellationToken.None);
         Assert.That(first.KeyId, Is.EqualTo(served.KeyId));
         Assert.That(second.PublicKeyBase64, Is.EqualTo(served.PublicKeyBase64));
     }
@@ -86,15 +80,15 @@ public class PersistenceTests
     [Test]
     public async Task The_events_stream_announces_a_summary_of_each_event()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await _alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(room)).Ok();
-        var join = await _server.Service<RoomStateStore>().GetCurrentStateEventAsync(room, "m.room.member", bob.UserId, CancellationToken.None);
+        var join = await Server.Service<RoomStateStore>().GetCurrentStateEventAsync(room, "m.room.member", bob.UserId, CancellationToken.None);
         var target = StreamPositionVector.Create(0, new WriterPosition(join!.InstanceId, join.StreamOrdering));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await _server.Service<StreamNotifier>().WaitUntilReachedAsync("events", target, timeout.Token);
+        await Server.Service<StreamNotifier>().WaitUntilReachedAsync("events", target, timeout.Token);
 
-        var host = _server.Service<StreamHost<EventStreamRow>>();
+        var host = Server.Service<StreamHost<EventStreamRow>>();
         var rows = await host.Store.ReadRowsBetweenAsync(
             StreamPositionVector.At(join.StreamOrdering - 1), StreamPositionVector.At(join.StreamOrdering), 10, CancellationToken.None);
         Assert.That(rows.Select(r => r.Data), Is.EqualTo(new[]
@@ -111,10 +105,10 @@ public class PersistenceTests
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
             ids.Add(await _alice.SendMessageAsync(room, $"c{i}"));
-        var events = _server.Service<EventStore>();
+        var events = Server.Service<EventStore>();
         var first = await events.GetEventAsync(ids[0], CancellationToken.None);
         var last = await events.GetEventAsync(ids[^1], CancellationToken.None);
-        var rows = await _server.Service<StreamHost<EventStreamRow>>().Store.ReadWriterRowsAsync(
+        var rows = await Server.Service<StreamHost<EventStreamRow>>().Store.ReadWriterRowsAsync(
             first!.InstanceId, first.StreamOrdering - 1, last!.StreamOrdering, 100, CancellationToken.None);
         Assert.That(rows.Select(r => r.Data.EventId), Is.EqualTo(ids));
     }
@@ -124,7 +118,7 @@ public class PersistenceTests
     {
         var room = await _alice.CreateRoomAsync();
         var eventId = await _alice.SendMessageAsync(room, "edges");
-        var pdu = (await _server.Service<EventStore>().GetEventAsync(eventId, CancellationToken.None))!.ToPdu();
+        var pdu = (await Server.Service<EventStore>().GetEventAsync(eventId, CancellationToken.None))!.ToPdu();
         Assert.That(await CountAsync("SELECT count(*) FROM event_edges WHERE event_id = $1", eventId), Is.EqualTo(pdu.PrevEventIds.Count));
         Assert.That(await CountAsync("SELECT count(*) FROM event_auth_edges WHERE event_id = $1", eventId), Is.EqualTo(pdu.AuthEventIds.Count));
         Assert.That(await CountAsync("SELECT count(*) FROM event_to_state_groups WHERE event_id = $1", eventId), Is.EqualTo(1));
@@ -145,7 +139,7 @@ public class PersistenceTests
         Assert.That(await CountAsync("SELECT count(*) FROM state_groups WHERE room_id = $1 AND prev_state_group IS NULL", room),
             Is.GreaterThanOrEqualTo(2), "the create event's empty group and at least one full snapshot");
 
-        var state = _server.Service<RoomStateStore>();
+        var state = Server.Service<RoomStateStore>();
         var before = await state.GetStateIdsBeforeEventAsync(last, null, CancellationToken.None);
         var current = await state.GetCurrentStateIdsAsync(room, CancellationToken.None);
         Assert.That(before, Is.EquivalentTo(current.ToDictionary(e => (e.Type, e.StateKey), e => e.EventId)));
@@ -154,20 +148,20 @@ public class PersistenceTests
     [Test]
     public async Task Member_events_record_their_membership_in_current_state_and_history()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await _alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(room)).Ok();
         (await bob.LeaveAsync(room)).Ok();
-        var history = await _server.Service<RoomMembershipStore>().GetMembershipHistoryAsync(room, bob.UserId, CancellationToken.None);
+        var history = await Server.Service<RoomMembershipStore>().GetMembershipHistoryAsync(room, bob.UserId, CancellationToken.None);
         Assert.That(history.Select(h => h.Membership), Is.EqualTo(new[] { "join", "leave" }));
-        var current = await _server.Service<RoomStateStore>().GetCurrentStateEventAsync(room, "m.room.member", bob.UserId, CancellationToken.None);
+        var current = await Server.Service<RoomStateStore>().GetCurrentStateEventAsync(room, "m.room.member", bob.UserId, CancellationToken.None);
         Assert.That(current!.Membership, Is.EqualTo("leave"));
         Assert.That(current.ReplacesState, Is.EqualTo(history[0].EventId));
     }
 
     private async Task<long> CountAsync(string sql, params object[] parameters)
     {
-        await using var connection = new NpgsqlConnection(_server.DatabaseConnectionString);
+        await using var connection = new NpgsqlConnection(Server.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var p in parameters)

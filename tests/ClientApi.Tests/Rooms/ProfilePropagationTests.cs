@@ -5,27 +5,21 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 namespace Cluster.ClientApi.Tests.Rooms;
 
 /// <summary>A profile change sends a new join event into every room the user is joined to.</summary>
-public class ProfilePropagationTests
+public class ProfilePropagationTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private static string ProfilePath(string userId, string field) => $"{V3}/profile/{Uri.EscapeDataString(userId)}/{field}";
 
     [Test]
     public async Task A_new_display_name_reaches_every_joined_room()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var first = await _alice.CreatePublicRoomAsync();
         var second = await _alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(first)).Ok();
@@ -43,7 +37,7 @@ public class ProfilePropagationTests
     [Test]
     public async Task A_new_avatar_keeps_the_display_name()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await _alice.CreatePublicRoomAsync();
         (await bob.Client.PutAsync(ProfilePath(bob.UserId, "displayname"), new JsonObject { ["displayname"] = "Bee" })).Ok();
         (await bob.JoinAsync(room)).Ok();
@@ -56,7 +50,7 @@ public class ProfilePropagationTests
     [Test]
     public async Task Rooms_the_user_left_are_not_touched()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await _alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(room)).Ok();
         (await bob.LeaveAsync(room)).Ok();

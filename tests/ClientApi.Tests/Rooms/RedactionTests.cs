@@ -6,25 +6,19 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 namespace Cluster.ClientApi.Tests.Rooms;
 
 /// <summary>PUT /redact and redactions sent through PUT /send.</summary>
-public class RedactionTests
+public class RedactionTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private TestUser _bob = null!;
     private string _room = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _bob = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
+        _bob = await Server.RegisterUserAsync();
         _room = await _alice.CreatePublicRoomAsync();
         (await _bob.JoinAsync(_room)).Ok();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private Task<MatrixResponse> RedactAsync(TestUser user, string roomId, string eventId, string? txnId = null, string? reason = null)
     {

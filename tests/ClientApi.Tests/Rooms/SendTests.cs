@@ -7,25 +7,19 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 namespace Cluster.ClientApi.Tests.Rooms;
 
 /// <summary>PUT /send: auth, idempotent transaction IDs, size limits, the client format of what was sent.</summary>
-public class SendTests
+public class SendTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private TestUser _bob = null!;
     private string _room = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _bob = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
+        _bob = await Server.RegisterUserAsync();
         _room = await _alice.CreatePublicRoomAsync();
         (await _bob.JoinAsync(_room)).Ok();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
     public async Task A_member_sends_a_message_and_reads_it_back()
@@ -89,14 +83,14 @@ public class SendTests
     [Test]
     public async Task A_non_member_cannot_send()
     {
-        var carol = await _server.RegisterUserAsync();
+        var carol = await Server.RegisterUserAsync();
         (await carol.SendAsync(_room, "let me in")).ExpectError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
     }
 
     [Test]
     public async Task Sending_into_an_unknown_room_is_403()
     {
-        (await _alice.SendAsync($"!unknown:{_server.ServerName}", "hi")).ExpectError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
+        (await _alice.SendAsync($"!unknown:{Server.ServerName}", "hi")).ExpectError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
     }
 
     [Test]
@@ -154,10 +148,10 @@ public class SendTests
     {
         var first = await _alice.SendMessageAsync(_room, "1");
         var second = await _alice.SendMessageAsync(_room, "2");
-        var stored = await _server.Service<Cluster.Shared.Storage.Events.EventStore>().GetEventAsync(second, CancellationToken.None);
+        var stored = await Server.Service<Cluster.Shared.Storage.Events.EventStore>().GetEventAsync(second, CancellationToken.None);
         var pdu = stored!.ToPdu();
         Assert.That(pdu.PrevEventIds, Is.EqualTo(new[] { first }));
-        var previous = await _server.Service<Cluster.Shared.Storage.Events.EventStore>().GetEventAsync(first, CancellationToken.None);
+        var previous = await Server.Service<Cluster.Shared.Storage.Events.EventStore>().GetEventAsync(first, CancellationToken.None);
         Assert.That(pdu.Depth, Is.EqualTo(previous!.TopologicalOrdering + 1));
     }
 
@@ -166,7 +160,7 @@ public class SendTests
     {
         var room = await _alice.CreatePublicRoomAsync();
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => _alice.SendMessageAsync(room, $"m{i}")));
-        var extremities = await _server.Service<Cluster.Shared.Storage.Events.RoomStore>()
+        var extremities = await Server.Service<Cluster.Shared.Storage.Events.RoomStore>()
             .GetForwardExtremitiesAsync(room, 100, CancellationToken.None);
         Assert.That(extremities, Has.Count.EqualTo(1));
     }

@@ -6,22 +6,16 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 namespace Cluster.ClientApi.Tests.Rooms;
 
 /// <summary>PUT and GET of room state.</summary>
-public class StateTests
+public class StateTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private TestUser _bob = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _bob = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
+        _bob = await Server.RegisterUserAsync();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
     public async Task Put_state_returns_an_event_id_and_get_returns_its_content()
@@ -168,7 +162,7 @@ public class StateTests
         await _alice.CreateRoomAsync(new JsonObject { ["room_alias_name"] = elsewhere });
         var room = await _alice.CreateRoomAsync();
         var response = await _alice.PutStateAsync(room, "m.room.canonical_alias", "",
-            new JsonObject { ["alias"] = $"#{elsewhere}:{_server.ServerName}" });
+            new JsonObject { ["alias"] = $"#{elsewhere}:{Server.ServerName}" });
         response.ExpectError(HttpStatusCode.BadRequest, "M_BAD_ALIAS");
     }
 
@@ -184,7 +178,7 @@ public class StateTests
     public async Task A_canonical_alias_of_the_room_is_accepted()
     {
         var room = await _alice.CreateRoomAsync();
-        var alias = $"#mine-{Guid.NewGuid():N}:{_server.ServerName}";
+        var alias = $"#mine-{Guid.NewGuid():N}:{Server.ServerName}";
         (await _alice.Client.PutAsync($"{V3}/directory/room/{Uri.EscapeDataString(alias)}", new JsonObject { ["room_id"] = room })).Ok();
         (await _alice.PutStateAsync(room, "m.room.canonical_alias", "", new JsonObject { ["alias"] = alias })).Ok();
     }

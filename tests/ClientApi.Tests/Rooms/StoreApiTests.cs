@@ -5,22 +5,16 @@ using Cluster.Shared.Storage.Events;
 namespace Cluster.ClientApi.Tests.Rooms;
 
 /// <summary>The store methods /sync and /messages build on, against rooms made through the API.</summary>
-public class StoreApiTests
+public class StoreApiTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
     private EventStore _events = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
-        _events = _server.Service<EventStore>();
+        _alice = await Server.RegisterUserAsync();
+        _events = Server.Service<EventStore>();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private async Task<(string Room, List<StoredEvent> Messages)> RoomWithMessagesAsync(int count)
     {
@@ -82,11 +76,11 @@ public class StoreApiTests
     [Test]
     public async Task Rooms_for_user_gives_each_membership_with_its_stream_position()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var joined = await _alice.CreatePublicRoomAsync();
         var invited = await _alice.CreateRoomAsync(new JsonObject { ["invite"] = new JsonArray(bob.UserId) });
         (await bob.JoinAsync(joined)).Ok();
-        var memberships = _server.Service<RoomMembershipStore>();
+        var memberships = Server.Service<RoomMembershipStore>();
         var rooms = await memberships.GetRoomsForUserAsync(bob.UserId, null, CancellationToken.None);
         Assert.That(rooms.Select(r => (r.RoomId, r.Membership)), Is.EquivalentTo(new[] { (invited, "invite"), (joined, "join") }));
         var join = await _events.GetEventAsync(rooms.Single(r => r.RoomId == joined).EventId, CancellationToken.None);
@@ -98,10 +92,10 @@ public class StoreApiTests
     [Test]
     public async Task Membership_changes_between_positions_are_those_of_the_range()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await _alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(room)).Ok();
-        var memberships = _server.Service<RoomMembershipStore>();
+        var memberships = Server.Service<RoomMembershipStore>();
         var afterJoin = (await memberships.GetMembershipHistoryAsync(room, bob.UserId, CancellationToken.None))[^1].StreamOrdering;
         (await bob.LeaveAsync(room)).Ok();
         var changes = await memberships.GetMembershipChangesAsync(bob.UserId, StreamBound.At(afterJoin), StreamBound.At(long.MaxValue / 2), CancellationToken.None);
@@ -113,7 +107,7 @@ public class StoreApiTests
     {
         var room = await _alice.CreateRoomAsync(new JsonObject { ["name"] = "one" });
         var rename = (await _alice.PutStateAsync(room, "m.room.name", "", new JsonObject { ["name"] = "two" })).Ok()["event_id"].Str();
-        var state = _server.Service<RoomStateStore>();
+        var state = Server.Service<RoomStateStore>();
         var stored = await _events.GetEventAsync(rename, CancellationToken.None);
         var before = await state.GetStateIdsBeforeEventAsync(rename, [("m.room.name", "")], CancellationToken.None);
         var after = await state.GetStateIdsAfterEventAsync(stored!, [("m.room.name", "")], CancellationToken.None);
@@ -124,7 +118,7 @@ public class StoreApiTests
     [Test]
     public async Task Visibility_filters_a_batch_of_events_for_a_user()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await _alice.CreateRoomAsync(new JsonObject
         {
             ["preset"] = "public_chat",
@@ -137,7 +131,7 @@ public class StoreApiTests
         (await bob.JoinAsync(room)).Ok();
         var shown = await _alice.SendMessageAsync(room, "after");
         var candidates = (await _events.GetEventsAsync([hidden, shown], CancellationToken.None)).Values.OrderBy(e => e.StreamOrdering).ToArray();
-        var visible = await _server.Service<EventVisibility>().FilterAsync(bob.UserId, candidates, CancellationToken.None);
+        var visible = await Server.Service<EventVisibility>().FilterAsync(bob.UserId, candidates, CancellationToken.None);
         Assert.That(visible.Select(e => e.EventId), Is.EqualTo(new[] { shown }));
     }
 }

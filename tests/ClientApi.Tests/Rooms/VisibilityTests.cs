@@ -6,20 +6,14 @@ using static Cluster.ClientApi.Tests.Rooms.RoomTestHelpers;
 namespace Cluster.ClientApi.Tests.Rooms;
 
 /// <summary>History visibility on GET /event and membership on the room read endpoints.</summary>
-public class VisibilityTests
+public class VisibilityTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
     private TestUser _alice = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task OnStartedAsync()
     {
-        _server = await Homeserver.StartAsync();
-        _alice = await _server.RegisterUserAsync();
+        _alice = await Server.RegisterUserAsync();
     }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     private async Task<string> RoomWithVisibilityAsync(string visibility) =>
         await _alice.CreateRoomAsync(new JsonObject
@@ -34,7 +28,7 @@ public class VisibilityTests
     [Test]
     public async Task A_user_who_never_joined_gets_404_for_an_event()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await RoomWithVisibilityAsync("shared");
         var eventId = await _alice.SendMessageAsync(room, "secret");
         (await bob.GetEventAsync(room, eventId)).ExpectError(HttpStatusCode.NotFound, "M_NOT_FOUND");
@@ -43,7 +37,7 @@ public class VisibilityTests
     [Test]
     public async Task Shared_history_is_visible_to_members_who_join_later()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await RoomWithVisibilityAsync("shared");
         var eventId = await _alice.SendMessageAsync(room, "before bob");
         (await bob.JoinAsync(room)).Ok();
@@ -53,7 +47,7 @@ public class VisibilityTests
     [Test]
     public async Task Joined_history_hides_events_from_before_the_join()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await RoomWithVisibilityAsync("joined");
         var before = await _alice.SendMessageAsync(room, "before bob");
         (await bob.JoinAsync(room)).Ok();
@@ -65,7 +59,7 @@ public class VisibilityTests
     [Test]
     public async Task Invited_history_shows_events_from_the_invite_on()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await RoomWithVisibilityAsync("invited");
         var before = await _alice.SendMessageAsync(room, "before invite");
         (await _alice.InviteAsync(room, bob.UserId)).Ok();
@@ -78,7 +72,7 @@ public class VisibilityTests
     [Test]
     public async Task Events_after_leaving_are_hidden()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await RoomWithVisibilityAsync("shared");
         (await bob.JoinAsync(room)).Ok();
         var during = await _alice.SendMessageAsync(room, "during");
@@ -91,7 +85,7 @@ public class VisibilityTests
     [Test]
     public async Task World_readable_events_are_visible_to_anyone()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await RoomWithVisibilityAsync("world_readable");
         var eventId = await _alice.SendMessageAsync(room, "public");
         (await bob.GetEventAsync(room, eventId)).Ok();
@@ -109,7 +103,7 @@ public class VisibilityTests
     [Test]
     public async Task Members_are_refused_to_someone_who_never_joined()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await RoomWithVisibilityAsync("shared");
         (await bob.Client.GetAsync($"{V3}/rooms/{Path(room)}/members")).ExpectError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
         (await bob.Client.GetAsync($"{V3}/rooms/{Path(room)}/joined_members")).ExpectError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
@@ -118,8 +112,8 @@ public class VisibilityTests
     [Test]
     public async Task Members_filters_by_membership_and_not_membership()
     {
-        var bob = await _server.RegisterUserAsync();
-        var carol = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
+        var carol = await Server.RegisterUserAsync();
         var room = await RoomWithVisibilityAsync("shared");
         (await bob.JoinAsync(room)).Ok();
         (await _alice.InviteAsync(room, carol.UserId)).Ok();
@@ -145,9 +139,9 @@ public class VisibilityTests
     [Test]
     public async Task Members_at_a_token_shows_the_room_then()
     {
-        var bob = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var room = await RoomWithVisibilityAsync("shared");
-        var store = _server.Service<Cluster.Shared.Storage.Events.EventStore>();
+        var store = Server.Service<Cluster.Shared.Storage.Events.EventStore>();
         var created = await _alice.SendMessageAsync(room, "marker");
         var marker = await store.GetEventAsync(created, CancellationToken.None);
         (await bob.JoinAsync(room)).Ok();
@@ -165,8 +159,8 @@ public class VisibilityTests
     [Test]
     public async Task Joined_members_lists_display_names()
     {
-        var bob = await _server.RegisterUserAsync();
-        await _server.SetDisplayNameAsync(bob, "Bob B");
+        var bob = await Server.RegisterUserAsync();
+        await Server.SetDisplayNameAsync(bob, "Bob B");
         var room = await RoomWithVisibilityAsync("shared");
         (await bob.JoinAsync(room)).Ok();
         var joined = (await bob.Client.GetAsync($"{V3}/rooms/{Path(room)}/joined_members")).Ok()["joined"]!.AsObject();
@@ -177,8 +171,8 @@ public class VisibilityTests
     [Test]
     public async Task A_member_who_left_sees_members_as_they_were_when_leaving()
     {
-        var bob = await _server.RegisterUserAsync();
-        var carol = await _server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
+        var carol = await Server.RegisterUserAsync();
         var room = await RoomWithVisibilityAsync("shared");
         (await bob.JoinAsync(room)).Ok();
         (await bob.LeaveAsync(room)).Ok();

@@ -7,20 +7,12 @@ using Cluster.ClientApi.Tests.Rooms;
 namespace Cluster.ClientApi.Tests.Sync;
 
 /// <summary>GET /sync: initial and incremental responses, long-polling, limits and the room sections.</summary>
-public class SyncTests
+public class SyncTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
     [Test]
     public async Task Initial_sync_of_a_new_user_has_a_token_no_rooms_and_the_push_rules()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var sync = await alice.SyncAsync();
         Assert.That(sync.NextBatch(), Is.Not.Empty);
         Assert.That(sync["rooms"]!.AsObject(), Is.Empty);
@@ -32,7 +24,7 @@ public class SyncTests
     [Test]
     public async Task Initial_sync_shows_a_created_room_with_its_state_and_timeline()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["name"] = "Lobby" });
         await alice.SendMessageAsync(roomId, "hello");
 
@@ -48,7 +40,7 @@ public class SyncTests
     [Test]
     public async Task Incremental_sync_returns_only_what_is_new_since_the_token()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync();
         await alice.SendMessageAsync(roomId, "before");
         var first = await alice.SyncAsync();
@@ -64,7 +56,7 @@ public class SyncTests
     [Test]
     public async Task Incremental_sync_with_nothing_new_has_no_rooms()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         await alice.CreateRoomAsync();
         var first = await alice.SyncAsync();
 
@@ -76,8 +68,8 @@ public class SyncTests
     [Test]
     public async Task A_long_poll_wakes_when_a_message_arrives_in_one_of_the_users_rooms()
     {
-        var alice = await _server.RegisterUserAsync();
-        var bob = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["invite"] = new JsonArray(bob.UserId) });
         (await bob.JoinAsync(roomId)).Ok();
         var since = (await bob.SyncAsync()).NextBatch();
@@ -95,8 +87,8 @@ public class SyncTests
     [Test]
     public async Task A_long_poll_is_not_woken_by_rooms_the_user_is_not_in_and_times_out_empty()
     {
-        var alice = await _server.RegisterUserAsync();
-        var stranger = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var stranger = await Server.RegisterUserAsync();
         var strangersRoom = await stranger.CreateRoomAsync();
         await alice.CreateRoomAsync();
         var since = (await alice.SyncAsync()).NextBatch();
@@ -113,7 +105,7 @@ public class SyncTests
     [Test]
     public async Task A_timeline_over_the_filters_limit_is_limited_with_the_newest_events()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync();
         var since = (await alice.SyncAsync()).NextBatch();
         for (var i = 0; i < 8; i++)
@@ -128,8 +120,8 @@ public class SyncTests
     [Test]
     public async Task An_invite_appears_in_the_invite_section_with_stripped_state()
     {
-        var alice = await _server.RegisterUserAsync();
-        var bob = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var since = (await bob.SyncAsync()).NextBatch();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["name"] = "Secret", ["invite"] = new JsonArray(bob.UserId) });
 
@@ -145,8 +137,8 @@ public class SyncTests
     [Test]
     public async Task Joining_after_an_invite_brings_the_rooms_full_state_in_the_next_incremental_sync()
     {
-        var alice = await _server.RegisterUserAsync();
-        var bob = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["name"] = "Club", ["invite"] = new JsonArray(bob.UserId) });
         var since = (await bob.SyncAsync()).NextBatch();
         (await bob.JoinAsync(roomId)).Ok();
@@ -160,8 +152,8 @@ public class SyncTests
     [Test]
     public async Task Leaving_moves_the_room_to_the_leave_section()
     {
-        var alice = await _server.RegisterUserAsync();
-        var bob = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var roomId = await alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(roomId)).Ok();
         var since = (await bob.SyncAsync()).NextBatch();
@@ -179,8 +171,8 @@ public class SyncTests
     [Test]
     public async Task Another_users_typing_shows_as_an_ephemeral_event()
     {
-        var alice = await _server.RegisterUserAsync();
-        var bob = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var roomId = await alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(roomId)).Ok();
         var since = (await bob.SyncAsync()).NextBatch();
@@ -196,8 +188,8 @@ public class SyncTests
     [Test]
     public async Task A_message_from_another_user_counts_as_an_unread_notification_until_read()
     {
-        var alice = await _server.RegisterUserAsync();
-        var bob = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var roomId = await alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(roomId)).Ok();
         var eventId = await alice.SendMessageAsync(roomId, "ping");
@@ -215,7 +207,7 @@ public class SyncTests
     [TestCase("-5_0_0_0_0_0_0_0")]
     public async Task A_malformed_since_token_is_400_M_INVALID_PARAM(string since)
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var response = await alice.Client.GetAsync($"/_matrix/client/v3/sync?since={Uri.EscapeDataString(since)}");
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(response.ErrCode, Is.EqualTo("M_INVALID_PARAM"));
@@ -231,7 +223,7 @@ public class SyncTests
     [TestCase("filter=%7B%22a%22%3A%FF%7D", "M_NOT_JSON")]
     public async Task Malformed_sync_parameters_are_400_with_the_specs_error(string query, string errcode)
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var response = await alice.Client.GetAsync($"/_matrix/client/v3/sync?{query}");
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(response.ErrCode, Is.EqualTo(errcode));
@@ -240,7 +232,7 @@ public class SyncTests
     [Test]
     public async Task A_huge_inline_filter_is_refused_without_a_server_error()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var senders = new JsonArray([.. Enumerable.Range(0, 4000).Select(i => (JsonNode)$"@user{i}:example.org")]);
         var filter = new JsonObject { ["room"] = new JsonObject { ["timeline"] = new JsonObject { ["senders"] = senders } } }.ToJsonString();
         var response = await alice.Client.GetAsync($"/_matrix/client/v3/sync?filter={Uri.EscapeDataString(filter)}");
@@ -250,7 +242,7 @@ public class SyncTests
     [Test]
     public async Task A_token_from_the_future_is_answered_not_crashed()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var response = await alice.Client.GetAsync("/_matrix/client/v3/sync?since=999999999_0_0_0_0_0_0_0&timeout=0");
         Assert.That((int)response.Status, Is.LessThan(500));
     }
@@ -258,7 +250,7 @@ public class SyncTests
     [Test]
     public async Task Sync_without_an_access_token_is_401_M_MISSING_TOKEN()
     {
-        using var anonymous = _server.NewClient();
+        using var anonymous = Server.NewClient();
         var response = await anonymous.GetAsync("/_matrix/client/v3/sync");
         Assert.That(response.ErrCode, Is.EqualTo("M_MISSING_TOKEN"));
     }
@@ -266,7 +258,7 @@ public class SyncTests
     [Test]
     public async Task The_r0_alias_serves_the_same_sync()
     {
-        var alice = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
         var response = await alice.Client.GetAsync("/_matrix/client/r0/sync");
         Assert.That(response.Ok()["next_batch"], Is.Not.Null);
     }

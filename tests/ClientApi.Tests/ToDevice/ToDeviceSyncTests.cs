@@ -5,24 +5,16 @@ using Cluster.ClientApi.Tests.Sync;
 namespace Cluster.ClientApi.Tests.ToDevice;
 
 /// <summary>To-device messages as the recipient device sees them through /sync.</summary>
-public class ToDeviceSyncTests
+public class ToDeviceSyncTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
     private static IReadOnlyList<JsonObject> ToDevice(JsonObject sync) =>
         [.. (sync["to_device"]?["events"]?.AsArray() ?? []).Select(e => e!.AsObject())];
 
     [Test]
     public async Task A_message_arrives_once_and_is_gone_after_the_next_sync()
     {
-        var alice = await _server.RegisterUserAsync();
-        var bob = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var since = (await bob.SyncAsync()).NextBatch();
 
         (await alice.Client.PutAsync("/_matrix/client/v3/sendToDevice/m.test/t1", new JsonObject

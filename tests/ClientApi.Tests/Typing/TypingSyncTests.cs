@@ -6,16 +6,8 @@ using Cluster.ClientApi.Tests.Sync;
 namespace Cluster.ClientApi.Tests.Typing;
 
 /// <summary>Typing as a client sees it through /sync.</summary>
-public class TypingSyncTests
+public class TypingSyncTests : HomeserverFixture
 {
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
     private static IReadOnlyList<string>? TypingUsers(JsonObject sync, string roomId) =>
         sync.JoinedRoom(roomId)?["ephemeral"]?["events"]?.AsArray()
             .Where(e => e!["type"]!.GetValue<string>() == "m.typing")
@@ -25,8 +17,8 @@ public class TypingSyncTests
     [Test]
     public async Task An_expired_typing_wakes_a_long_poll_with_an_empty_typing_list()
     {
-        var alice = await _server.RegisterUserAsync();
-        var bob = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var roomId = await alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(roomId)).Ok();
         (await alice.Client.PutAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(alice.UserId)}",
