@@ -57,24 +57,13 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
         string roomId, StreamBound? after, StreamBound upTo, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        after ??= StreamBound.At(0);
-        await using var command = dataSource.CreateCommand(
-            $"{SelectEvents} " +
-            "LEFT JOIN unnest($2::integer[], $3::bigint[]) AS lo(writer, position) ON lo.writer = e.instance_id " +
-            "LEFT JOIN unnest($5::integer[], $6::bigint[]) AS hi(writer, position) ON hi.writer = e.instance_id " +
-            $"WHERE e.room_id = $1 AND {StoredEventColumns.InTimeline} " +
-            "AND e.stream_ordering > $4 AND e.stream_ordering <= $7 " +
-            "AND e.stream_ordering > COALESCE(lo.position, $4) AND e.stream_ordering <= COALESCE(hi.position, $8) " +
-            "ORDER BY e.stream_ordering DESC LIMIT $9");
+        await using var command = dataSource.CreateCommand();
         command.Parameters.AddWithValue(roomId);
-        command.Parameters.AddWithValue(after.Writers);
-        command.Parameters.AddWithValue(after.Positions);
-        command.Parameters.AddWithValue(after.Minimum);
-        command.Parameters.AddWithValue(upTo.Writers);
-        command.Parameters.AddWithValue(upTo.Positions);
-        command.Parameters.AddWithValue(upTo.Maximum);
-        command.Parameters.AddWithValue(upTo.Minimum);
         command.Parameters.AddWithValue(limit + 1);
+        var (joins, range) = StreamBound.RangeSql(command.Parameters, "e", after ?? StreamBound.At(0), upTo);
+        command.CommandText =
+            $"{SelectEvents} {joins}WHERE e.room_id = $1 AND {StoredEventColumns.InTimeline} AND {range} " +
+            "ORDER BY e.stream_ordering DESC LIMIT $2";
         var events = await StoredEventColumns.ReadAllAsync(command, cancellationToken);
         var limited = events.Count > limit;
         if (limited)
@@ -112,17 +101,12 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<StoredEvent?> GetLatestRoomEventAsync(string roomId, StreamBound upTo, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"{SelectEvents} " +
-            "LEFT JOIN unnest($2::integer[], $3::bigint[]) AS hi(writer, position) ON hi.writer = e.instance_id " +
-            $"WHERE e.room_id = $1 AND {StoredEventColumns.InTimeline} " +
-            "AND e.stream_ordering <= $4 AND e.stream_ordering <= COALESCE(hi.position, $5) " +
-            "ORDER BY e.stream_ordering DESC LIMIT 1");
+        await using var command = dataSource.CreateCommand();
         command.Parameters.AddWithValue(roomId);
-        command.Parameters.AddWithValue(upTo.Writers);
-        command.Parameters.AddWithValue(upTo.Positions);
-        command.Parameters.AddWithValue(upTo.Maximum);
-        command.Parameters.AddWithValue(upTo.Minimum);
+        var (joins, range) = StreamBound.RangeSql(command.Parameters, "e", null, upTo);
+        command.CommandText =
+            $"{SelectEvents} {joins}WHERE e.room_id = $1 AND {StoredEventColumns.InTimeline} AND {range} " +
+            "ORDER BY e.stream_ordering DESC LIMIT 1";
         var events = await StoredEventColumns.ReadAllAsync(command, cancellationToken);
         return events.Count == 0 ? null : events[0];
     }

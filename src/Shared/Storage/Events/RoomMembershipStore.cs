@@ -52,22 +52,12 @@ public sealed class RoomMembershipStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<MembershipRecord>> GetMembershipChangesAsync(
         string userId, StreamBound after, StreamBound upTo, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT m.room_id, m.user_id, m.membership, m.event_id, m.sender, m.stream_ordering, m.instance_id, m.forgotten " +
-            "FROM room_memberships m " +
-            "LEFT JOIN unnest($2::integer[], $3::bigint[]) AS lo(writer, position) ON lo.writer = m.instance_id " +
-            "LEFT JOIN unnest($5::integer[], $6::bigint[]) AS hi(writer, position) ON hi.writer = m.instance_id " +
-            "WHERE m.user_id = $1 AND m.stream_ordering > $4 AND m.stream_ordering <= $7 " +
-            "AND m.stream_ordering > COALESCE(lo.position, $4) AND m.stream_ordering <= COALESCE(hi.position, $8) " +
-            "ORDER BY m.stream_ordering");
+        await using var command = dataSource.CreateCommand();
         command.Parameters.AddWithValue(userId);
-        command.Parameters.AddWithValue(after.Writers);
-        command.Parameters.AddWithValue(after.Positions);
-        command.Parameters.AddWithValue(after.Minimum);
-        command.Parameters.AddWithValue(upTo.Writers);
-        command.Parameters.AddWithValue(upTo.Positions);
-        command.Parameters.AddWithValue(upTo.Maximum);
-        command.Parameters.AddWithValue(upTo.Minimum);
+        var (joins, range) = StreamBound.RangeSql(command.Parameters, "m", after, upTo);
+        command.CommandText =
+            "SELECT m.room_id, m.user_id, m.membership, m.event_id, m.sender, m.stream_ordering, m.instance_id, m.forgotten " +
+            $"FROM room_memberships m {joins}WHERE m.user_id = $1 AND {range} ORDER BY m.stream_ordering";
         return await ReadRecordsAsync(command, cancellationToken);
     }
 

@@ -26,4 +26,31 @@ public sealed record StreamBound(long Minimum, IReadOnlyList<(int Writer, long P
     }
 
     public bool Covers(int writer, long position) => position <= PositionOf(writer);
+
+    /// <summary>
+    /// SQL keeping the rows of table alias <paramref name="alias"/> (its <c>instance_id</c> and
+    /// <c>stream_ordering</c>) that <paramref name="upTo"/> covers and <paramref name="after"/>
+    /// (when given) does not: joins to put after the FROM clause and a condition for the WHERE
+    /// clause. The plain bounds come first so an index on (key, stream_ordering) narrows the scan
+    /// before the per-writer lookups. Appends its parameters to <paramref name="parameters"/>.
+    /// </summary>
+    internal static (string Joins, string Condition) RangeSql(
+        Npgsql.NpgsqlParameterCollection parameters, string alias, StreamBound? after, StreamBound upTo)
+    {
+        string Add(object value)
+        {
+            parameters.AddWithValue(value);
+            return "$" + parameters.Count;
+        }
+        var column = $"{alias}.stream_ordering";
+        var joins = $"LEFT JOIN unnest({Add(upTo.Writers)}::integer[], {Add(upTo.Positions)}::bigint[]) AS hi(writer, position) ON hi.writer = {alias}.instance_id ";
+        var condition = $"{column} <= {Add(upTo.Maximum)} AND {column} <= COALESCE(hi.position, {Add(upTo.Minimum)})";
+        if (after is not null)
+        {
+            joins += $"LEFT JOIN unnest({Add(after.Writers)}::integer[], {Add(after.Positions)}::bigint[]) AS lo(writer, position) ON lo.writer = {alias}.instance_id ";
+            var minimum = Add(after.Minimum);
+            condition += $" AND {column} > {minimum} AND {column} > COALESCE(lo.position, {minimum})";
+        }
+        return (joins, condition);
+    }
 }
