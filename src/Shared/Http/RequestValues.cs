@@ -34,39 +34,8 @@ public static class RequestValues
         return value;
     }
 
-    public static string? OptionalString(JsonObject body, string field) => body[field] switch
-    {
-        null => null,
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        _ => throw MatrixException.BadJson($"'{field}' must be a string."),
-    };
-
-    public static string RequiredString(JsonObject body, string field) =>
-        OptionalString(body, field) ?? throw MatrixException.MissingParam($"'{field}' is required.");
-
-    public static bool? OptionalBool(JsonObject body, string field) => body[field] switch
-    {
-        null => null,
-        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-        _ => throw MatrixException.BadJson($"'{field}' must be a boolean."),
-    };
-
-    public static JsonObject? OptionalObject(JsonObject body, string field) => body[field] switch
-    {
-        null => null,
-        JsonObject o => o,
-        _ => throw MatrixException.BadJson($"'{field}' must be an object."),
-    };
-
-    public static JsonArray? OptionalArray(JsonObject body, string field) => body[field] switch
-    {
-        null => null,
-        JsonArray a => a,
-        _ => throw MatrixException.BadJson($"'{field}' must be an array."),
-    };
-
     /// <summary>A reason given with a membership change; any string.</summary>
-    public static string? Reason(JsonObject body) => OptionalString(body, "reason");
+    public static string? Reason(JsonObject body) => body.OptionalString("reason");
 
     // Echoing a megabyte of garbage back in an error helps nobody.
     private static string Shorten(string? value) =>

@@ -45,7 +45,7 @@ public static class EventCreatorEndpoints
         app.MapClientPost("rooms/{roomId}/invite", async (HttpContext ctx, string roomId, MembershipActions actions) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx);
-            var target = RequestValues.UserId(RequestValues.RequiredString(body, "user_id"));
+            var target = RequestValues.UserId(body.RequiredString("user_id"));
             await actions.InviteAsync(ctx.Requester().User, RoomIdOf(ctx), target, RequestValues.Reason(body), ctx.RequestAborted);
             return Empty();
         }).RequireAccessToken();
@@ -128,7 +128,7 @@ public static class EventCreatorEndpoints
         app.MapClientPost($"rooms/{{roomId}}/{verb}", async (HttpContext ctx, string roomId, MembershipActions actions) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx);
-            var target = RequestValues.UserId(RequestValues.RequiredString(body, "user_id"));
+            var target = RequestValues.UserId(body.RequiredString("user_id"));
             await action(actions, ctx.Requester().User, RoomIdOf(ctx), target, RequestValues.Reason(body), ctx.RequestAborted);
             return Empty();
         }).RequireAccessToken();
@@ -139,7 +139,7 @@ public static class EventCreatorEndpoints
     {
         var alias = LocalAlias(PathValues.Get(ctx, "roomAlias"), options.Value.ServerName);
         var body = await RequestBody.ReadObjectAsync(ctx);
-        var roomId = RequestValues.RoomId(RequestValues.RequiredString(body, "room_id")).ToString();
+        var roomId = RequestValues.RoomId(body.RequiredString("room_id")).ToString();
         var user = ctx.Requester().User.ToString();
         var rooms = await memberships.GetJoinedRoomIdsAsync(user, ctx.RequestAborted);
         if (!rooms.Contains(roomId))

@@ -33,14 +33,14 @@ public sealed record CreateRoomRequest(
 {
     public static CreateRoomRequest Parse(JsonObject body)
     {
-        var visibility = RequestValues.OptionalString(body, "visibility") ?? "private";
+        var visibility = body.OptionalString("visibility") ?? "private";
         var isPublic = visibility switch
         {
             "public" => true,
             "private" => false,
             _ => throw MatrixException.InvalidParam("'visibility' must be 'public' or 'private'."),
         };
-        var preset = RequestValues.OptionalString(body, "preset") switch
+        var preset = body.OptionalString("preset") switch
         {
             null => isPublic ? RoomPreset.PublicChat : RoomPreset.PrivateChat,
             "private_chat" => RoomPreset.PrivateChat,
@@ -49,35 +49,35 @@ public sealed record CreateRoomRequest(
             var other => throw MatrixException.InvalidParam($"Unknown preset '{other}'."),
         };
 
-        var aliasLocalpart = RequestValues.OptionalString(body, "room_alias_name");
+        var aliasLocalpart = body.OptionalString("room_alias_name");
         if (aliasLocalpart is not null && (aliasLocalpart.Length == 0 || aliasLocalpart.Contains(':') || aliasLocalpart.Any(char.IsWhiteSpace)))
             throw MatrixException.InvalidParam("'room_alias_name' must be a non-empty alias local part without ':' or white space.");
 
-        var versionId = RequestValues.OptionalString(body, "room_version");
+        var versionId = body.OptionalString("room_version");
         var version = RoomVersions.Default;
         if (versionId is not null && !RoomVersions.TryGet(versionId, out version))
             throw new MatrixException(StatusCodes.Status400BadRequest, ErrCodes.UnsupportedRoomVersion,
                 $"Room version '{versionId}' is not supported by this server.");
 
         var invites = new List<UserId>();
-        foreach (var item in RequestValues.OptionalArray(body, "invite") ?? [])
+        foreach (var item in body.OptionalArray("invite") ?? [])
         {
             var text = item is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw MatrixException.BadJson("'invite' must list user IDs as strings.");
             var user = RequestValues.UserId(text, "user ID in 'invite'");
             if (!invites.Contains(user))
                 invites.Add(user);
         }
-        if (RequestValues.OptionalArray(body, "invite_3pid") is { Count: > 0 })
+        if (body.OptionalArray("invite_3pid") is { Count: > 0 })
             throw MatrixException.InvalidParam("Third-party invites (invite_3pid) are not supported by this server.");
 
         var initialState = new List<InitialStateEvent>();
-        foreach (var item in RequestValues.OptionalArray(body, "initial_state") ?? [])
+        foreach (var item in body.OptionalArray("initial_state") ?? [])
         {
             if (item is not JsonObject entry)
                 throw MatrixException.BadJson("'initial_state' must list objects.");
-            var type = RequestValues.RequiredString(entry, "type");
-            var stateKey = RequestValues.OptionalString(entry, "state_key") ?? "";
-            var content = RequestValues.OptionalObject(entry, "content")
+            var type = entry.RequiredString("type");
+            var stateKey = entry.OptionalString("state_key") ?? "";
+            var content = entry.OptionalObject("content")
                 ?? throw MatrixException.BadJson("Every 'initial_state' entry needs a 'content' object.");
             RequestValues.EventField(type, "initial_state event type", allowEmpty: false);
             RequestValues.EventField(stateKey, "initial_state state key", allowEmpty: true);
@@ -88,14 +88,14 @@ public sealed record CreateRoomRequest(
             isPublic,
             preset,
             aliasLocalpart,
-            RequestValues.OptionalString(body, "name"),
-            RequestValues.OptionalString(body, "topic"),
+            body.OptionalString("name"),
+            body.OptionalString("topic"),
             invites,
             version,
-            RequestValues.OptionalObject(body, "creation_content") ?? [],
+            body.OptionalObject("creation_content") ?? [],
             initialState,
-            RequestValues.OptionalObject(body, "power_level_content_override"),
-            RequestValues.OptionalBool(body, "is_direct") ?? false);
+            body.OptionalObject("power_level_content_override"),
+            body.OptionalBool("is_direct") ?? false);
     }
 
     /// <summary>The preset's join rule, history visibility and guest access (spec table).</summary>

@@ -24,7 +24,7 @@ public sealed class RoomEventActions(
         var transaction = new ClientTransaction(requester.User.ToString(), requester.DeviceId, $"send {roomId} {type}", txnId);
         if (type == RoomEventTypes.Redaction)
         {
-            var redacts = RequestValues.OptionalString(content, "redacts")
+            var redacts = content.OptionalString("redacts")
                 ?? throw MatrixException.MissingParam("A redaction's content names the event it redacts in 'redacts'.");
             return await RedactAsync(requester, roomId, RequestValues.EventId(redacts).ToString(), content, transaction, cancellationToken);
         }
@@ -88,9 +88,9 @@ public sealed class RoomEventActions(
     private async Task CheckCanonicalAliasesAsync(string roomId, JsonObject content, CancellationToken cancellationToken)
     {
         var listed = new List<string>();
-        if (RequestValues.OptionalString(content, "alias") is { } alias)
+        if (content.OptionalString("alias") is { } alias)
             listed.Add(alias);
-        foreach (var item in RequestValues.OptionalArray(content, "alt_aliases") ?? [])
+        foreach (var item in content.OptionalArray("alt_aliases") ?? [])
             listed.Add(item is JsonValue v && v.TryGetValue<string>(out var s)
                 ? s
                 : throw MatrixException.InvalidParam("'alt_aliases' must list room aliases as strings."));
