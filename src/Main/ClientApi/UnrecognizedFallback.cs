@@ -1,3 +1,4 @@
+using Cluster.Shared.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.AspNetCore.Routing.Template;
 
@@ -24,9 +25,10 @@ internal static class UnrecognizedFallback
         {
             var values = new RouteValueDictionary();
             var pathKnown = knownPaths.Value.Any(m => m.TryMatch(context.Request.Path, values));
-            return pathKnown
-                ? MatrixError.Response(StatusCodes.Status405MethodNotAllowed, "M_UNRECOGNIZED", "Unrecognized request method")
-                : MatrixError.Unrecognized();
+            // Written directly rather than thrown: scanners probe unknown paths by the thousand.
+            return MatrixErrorMiddleware.WriteAsync(context, pathKnown
+                ? new MatrixException(StatusCodes.Status405MethodNotAllowed, ErrCodes.Unrecognized, "Unrecognized request method")
+                : MatrixException.Unrecognized());
         });
     }
 }

@@ -68,9 +68,3 @@ public sealed class StreamHost<TRow>(
             await follower.DisposeAsync();
     }
 }
-
-/// <summary>A consumer made of a delegate.</summary>
-public sealed class DelegateStreamConsumer<TRow>(Func<StreamBatch<TRow>, ValueTask> apply) : IStreamConsumer<TRow>
-{
-    public ValueTask ApplyAsync(StreamBatch<TRow> batch, CancellationToken cancellationToken) => apply(batch);
-}

@@ -130,7 +130,7 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
         _consumers.Add(consumer);
     }
 
-    public void AddConsumer(Func<StreamBatch<TRow>, ValueTask> apply) => AddConsumer(new DelegateConsumer(apply));
+    public void AddConsumer(Func<StreamBatch<TRow>, ValueTask> apply) => AddConsumer(new DelegateStreamConsumer<TRow>(apply));
 
     /// <summary>Subscribes, catches up from PostgreSQL, then follows the bus in the background.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -396,9 +396,10 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
             follower.RequestResync();
         }
     }
+}
 
-    private sealed class DelegateConsumer(Func<StreamBatch<TRow>, ValueTask> apply) : IStreamConsumer<TRow>
-    {
-        public ValueTask ApplyAsync(StreamBatch<TRow> batch, CancellationToken cancellationToken) => apply(batch);
-    }
+/// <summary>A consumer made of a delegate.</summary>
+public sealed class DelegateStreamConsumer<TRow>(Func<StreamBatch<TRow>, ValueTask> apply) : IStreamConsumer<TRow>
+{
+    public ValueTask ApplyAsync(StreamBatch<TRow> batch, CancellationToken cancellationToken) => apply(batch);
 }

@@ -19,14 +19,6 @@ public static class AccessTokenAuthentication
             return await next(context);
         });
 
-    /// <summary>Authenticates when a token is present; endpoints that also serve guests of no account use this.</summary>
-    public static TBuilder AllowAccessToken<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
-        {
-            await AuthenticateAsync(context.HttpContext, required: false);
-            return await next(context);
-        });
-
     public static string? ReadToken(HttpRequest request)
     {
         if (request.Headers.Authorization is { Count: > 0 } header)

@@ -20,7 +20,7 @@ public sealed class MatrixErrorMiddleware(RequestDelegate next, ILogger<MatrixEr
         }
         catch (MatrixException e)
         {
-            await WriteAsync(context, e.Status, e.ErrCode, e.Message, e.Extra);
+            await WriteAsync(context, e);
         }
         catch (InvalidJsonException e)
         {
@@ -44,6 +44,9 @@ public sealed class MatrixErrorMiddleware(RequestDelegate next, ILogger<MatrixEr
             await WriteAsync(context, StatusCodes.Status500InternalServerError, ErrCodes.Unknown, "Internal server error", null);
         }
     }
+
+    public static Task WriteAsync(HttpContext context, MatrixException error) =>
+        WriteAsync(context, error.Status, error.ErrCode, error.Message, error.Extra);
 
     public static Task WriteAsync(HttpContext context, int status, string errcode, string message, JsonObject? extra)
     {

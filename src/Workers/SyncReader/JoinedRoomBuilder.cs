@@ -191,7 +191,8 @@ public sealed class JoinedRoomBuilder(
     private async Task<JsonArray> SerializeAsync(
         SyncRequest request, string roomId, IReadOnlyList<StoredEvent> stored, RoomEventFilter filter, CancellationToken ct)
     {
-        var passing = stored.Where(e => filter.Matches(roomId, e.Type, e.Sender, HasUrl(e))).ToList();
+        // contains_url needs the event's content: parse it only for filters that ask.
+        var passing = stored.Where(e => filter.Matches(roomId, e.Type, e.Sender, filter.ContainsUrl is not null && HasUrl(e))).ToList();
         var serialized = await serializer.SerializeAsync(passing, request.UserId, request.Requester.DeviceId, ct);
         return new JsonArray([.. serialized.Select(e => (JsonNode)request.Filter.ApplyEventFields(e))]);
     }

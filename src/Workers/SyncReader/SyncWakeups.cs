@@ -27,17 +27,15 @@ namespace Cluster.Workers.SyncReader;
 /// </remarks>
 public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
 {
-    private readonly ConcurrentDictionary<string, LastChange> _last = new(StringComparer.Ordinal);
+    // Per key, the newest position of each (stream, writer) applied here: a token may cover one
+    // writer's row and not another's. Every row after _complete is in it, so a sync from a token
+    // covering _complete can also tell which rooms moved and whether the user's memberships
+    // changed (events rows under room and user keys) without asking PostgreSQL.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(SyncStream Stream, int WriterId), long>> _newest = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Waiter, byte>> _waiters = new(StringComparer.Ordinal);
+    private readonly Dictionary<SyncStream, string> _streamNames = [];
     private readonly StreamNotifier _notifier;
     private readonly StreamHost<EventStreamRow> _events;
-
-    // Newest events-stream row per room and newest membership row per user, as applied here.
-    // Every row after _complete is in them, so a sync from a token covering _complete can tell
-    // which rooms moved and whether the user's memberships changed without asking PostgreSQL.
-    // Per key, each writer's newest position: a token may cover one writer's row and not another's.
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<int, long>> _lastEventByRoom = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<int, long>> _lastMembershipByUser = new(StringComparer.Ordinal);
     private volatile StreamPositionVector? _complete;
 
     public SyncWakeups(
@@ -47,16 +45,6 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     {
         _notifier = notifier;
         _events = events;
-        events.AddConsumer(batch =>
-        {
-            foreach (var row in batch.Rows)
-            {
-                Record(_lastEventByRoom, row.Data.RoomId, row.WriterId, row.Position);
-                if (row.Data.Membership is not null)
-                    Record(_lastMembershipByUser, row.Data.StateKey!, row.WriterId, row.Position);
-            }
-            return ValueTask.CompletedTask;
-        });
         pushRules.AddConsumer(batch =>
         {
             foreach (var row in batch.Rows)
@@ -74,7 +62,9 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     public static string RoomKey(string roomId) => "r" + roomId;
     public static string UserKey(string userId) => "u" + userId;
 
-    private void Follow<TRow>(StreamHost<TRow> host, SyncStream stream, Func<TRow, string[]> keys) =>
+    private void Follow<TRow>(StreamHost<TRow> host, SyncStream stream, Func<TRow, string[]> keys)
+    {
+        _streamNames[stream] = host.Name;
         host.AddConsumer(batch =>
         {
             foreach (var row in batch.Rows)
@@ -82,11 +72,12 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
                     Touch(key, new LastChange(stream, host.Name, row.WriterId, row.Position));
             return ValueTask.CompletedTask;
         });
+    }
 
     private void Touch(string key, LastChange change)
     {
-        _last.AddOrUpdate(key, change, (_, previous) =>
-            previous.Stream == change.Stream && previous.WriterId == change.WriterId && previous.Position > change.Position ? previous : change);
+        _newest.GetOrAdd(key, _ => new ConcurrentDictionary<(SyncStream, int), long>())
+            .AddOrUpdate((change.Stream, change.WriterId), change.Position, (_, old) => Math.Max(old, change.Position));
         if (_waiters.TryGetValue(key, out var waiters))
             foreach (var waiter in waiters.Keys)
                 waiter.Wake(change);
@@ -105,8 +96,10 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     public LastChange? ChangeNotCoveredBy(IReadOnlyCollection<string> keys, SyncToken served)
     {
         foreach (var key in keys)
-            if (_last.TryGetValue(key, out var change) && !served[change.Stream].Covers(change.WriterId, change.Position))
-                return change;
+            if (_newest.TryGetValue(key, out var newest))
+                foreach (var ((stream, writer), position) in newest)
+                    if (!served[stream].Covers(writer, position))
+                        return new LastChange(stream, _streamNames[stream], writer, position);
         return null;
     }
 
@@ -136,11 +129,9 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
                 waiters.TryRemove(waiter, out _);
     }
 
-    private static void Record(ConcurrentDictionary<string, ConcurrentDictionary<int, long>> map, string key, int writerId, long position) =>
-        map.GetOrAdd(key, _ => new ConcurrentDictionary<int, long>()).AddOrUpdate(writerId, position, (_, old) => Math.Max(old, position));
-
-    private static bool HasRowBeyond(ConcurrentDictionary<string, ConcurrentDictionary<int, long>> map, string key, StreamPositionVector token) =>
-        map.TryGetValue(key, out var writers) && writers.Any(w => !token.Covers(w.Key, w.Value));
+    private bool HasEventsRowBeyond(string key, StreamPositionVector token) =>
+        _newest.TryGetValue(key, out var newest)
+        && newest.Any(n => n.Key.Stream == SyncStream.Events && !token.Covers(n.Key.WriterId, n.Value));
 
     /// <summary>
     /// The rooms among <paramref name="roomIds"/> with an events-stream row that
@@ -152,13 +143,13 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     {
         if (_complete is not { } complete || !complete.IsBeforeOrEqual(since))
             return null;
-        return [.. roomIds.Where(room => HasRowBeyond(_lastEventByRoom, room, since))];
+        return [.. roomIds.Where(room => HasEventsRowBeyond(RoomKey(room), since))];
     }
 
     /// <summary>Whether the user may have membership rows after <paramref name="since"/> (true when this process cannot tell).</summary>
     public bool MayHaveMembershipChanges(string userId, StreamPositionVector since) =>
         _complete is not { } complete || !complete.IsBeforeOrEqual(since)
-        || HasRowBeyond(_lastMembershipByUser, userId, since);
+        || HasEventsRowBeyond(UserKey(userId), since);
 
     // Runs after the streams have started: every row after the follower's position now has
     // passed (or will pass) the consumer above.
