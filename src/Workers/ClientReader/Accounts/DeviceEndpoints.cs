@@ -78,7 +78,7 @@ internal static class DeviceEndpoints
     }
 
     private static string PathDeviceId(HttpContext context) =>
-        RawPath.SegmentAfter(context, "devices") is { Length: > 0 and <= DeviceStore.MaxDeviceIdLength } id
+        PathValues.Get(context, "deviceId") is { Length: > 0 and <= DeviceStore.MaxDeviceIdLength } id
             ? id
             : throw MatrixException.NotFound("No such device");
 

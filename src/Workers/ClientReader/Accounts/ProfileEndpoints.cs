@@ -99,7 +99,7 @@ internal static class ProfileEndpoints
     }
 
     private static UserId PathUser(HttpContext context) =>
-        UserId.TryParse(RawPath.SegmentAfter(context, "profile"), out var user)
+        UserId.TryParse(PathValues.Get(context, "userId"), out var user)
             ? user
             : throw MatrixException.InvalidParam("The path does not hold a valid user ID");
 }
