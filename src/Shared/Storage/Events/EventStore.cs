@@ -34,6 +34,16 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
         return events.Count == 0 ? null : events[0];
     }
 
+    /// <summary>Whether an accepted (not rejected) event with this ID belongs to the room: what a receipt or read marker may point at.</summary>
+    public async Task<bool> IsInRoomAsync(string eventId, string roomId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE event_id = $1 AND room_id = $2 AND rejection_reason IS NULL)");
+        command.Parameters.AddWithValue(eventId);
+        command.Parameters.AddWithValue(roomId);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>The events among <paramref name="eventIds"/> that are stored, by ID.</summary>
     public async Task<IReadOnlyDictionary<string, StoredEvent>> GetEventsAsync(
         IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken)

@@ -37,6 +37,17 @@ public sealed class RoomMembershipStore(NpgsqlDataSource dataSource)
         return await ReadRecordsAsync(command, cancellationToken);
     }
 
+    /// <summary>Whether the user is joined to the room now (typing and receipts need it). The primary key finds the one member event.</summary>
+    public async Task<bool> IsJoinedAsync(string roomId, string userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM current_state_events " +
+            "WHERE room_id = $1 AND type = 'm.room.member' AND state_key = $2 AND membership = 'join')");
+        command.Parameters.AddWithValue(roomId);
+        command.Parameters.AddWithValue(userId);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>The IDs of the rooms the user is joined to now (GET /joined_rooms).</summary>
     public async Task<IReadOnlyList<string>> GetJoinedRoomIdsAsync(string userId, CancellationToken cancellationToken)
     {

@@ -1,15 +1,15 @@
+using Cluster.Shared.Storage.Events;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cluster.Workers.StreamWriters.Common;
 
 public static class StreamWriterCommonServices
 {
-    /// <summary>The room checks the stream writers share; a store registered earlier (the rooms store) wins.</summary>
+    /// <summary>What the stream writers share: the clock and the room stores their checks read.</summary>
     public static IServiceCollection AddStreamWriterCommon(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IRoomMembership, CurrentStateRoomMembership>();
-        services.TryAddSingleton<IRoomEvents, StoredRoomEvents>();
+        services.AddRoomStores();
         return services;
     }
 }

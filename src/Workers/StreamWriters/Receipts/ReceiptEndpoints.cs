@@ -2,9 +2,10 @@ using System.Text.Json.Nodes;
 using Cluster.Replication.Streams.Receipts;
 using Cluster.Shared.Http;
 using Cluster.Shared.Identifiers;
-using EventId = Cluster.Shared.Identifiers.EventId;
+using Cluster.Shared.Storage.Events;
 using Cluster.Workers.StreamWriters.AccountData;
 using Cluster.Workers.StreamWriters.Common;
+using EventId = Cluster.Shared.Identifiers.EventId;
 
 namespace Cluster.Workers.StreamWriters.Receipts;
 
@@ -61,7 +62,7 @@ internal static class ReceiptEndpoints
 }
 
 /// <summary>Checks and stores receipts and the read marker for the requester in a room.</summary>
-public sealed class ReadMarkers(IRoomMembership membership, IRoomEvents events, ReceiptWriter receipts, AccountDataWriter accountData)
+public sealed class ReadMarkers(RoomMembershipStore membership, EventStore events, ReceiptWriter receipts, AccountDataWriter accountData)
 {
     public async Task SetAsync(HttpContext context, RoomId room, IReadOnlyList<(string Type, EventId Event, string? ThreadId)> marks)
     {

@@ -1,4 +1,5 @@
 using Cluster.Shared.Http;
+using Cluster.Shared.Storage.Events;
 using Cluster.Workers.StreamWriters.Common;
 
 namespace Cluster.Workers.StreamWriters.Typing;
@@ -8,7 +9,7 @@ internal static class TypingEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapClientPut("rooms/{roomId}/typing/{userId}", async (
-            HttpContext context, string roomId, string userId, TypingWriter writer, IRoomMembership membership) =>
+            HttpContext context, string roomId, string userId, TypingWriter writer, RoomMembershipStore membership) =>
         {
             var ct = context.RequestAborted;
             var user = RequestIds.RequireSelf(context, userId, "set typing");
