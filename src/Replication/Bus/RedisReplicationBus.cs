@@ -47,13 +47,35 @@ public sealed class RedisReplicationBus : IReplicationBus
     public static async Task<RedisReplicationBus> CreateAsync(
         IConnectionMultiplexer connection, string channel = DefaultChannel, ILogger<RedisReplicationBus>? logger = null)
     {
+        var bus = Unsubscribed(connection, channel, logger);
+        return bus.Listen(await connection.GetSubscriber().SubscribeAsync(bus._channel).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// As <see cref="CreateAsync"/>, for a dependency-injection factory, which runs before any
+    /// hosted service starts and cannot await.
+    /// </summary>
+    public static RedisReplicationBus Create(
+        IConnectionMultiplexer connection, string channel = DefaultChannel, ILogger<RedisReplicationBus>? logger = null)
+    {
+        var bus = Unsubscribed(connection, channel, logger);
+        return bus.Listen(connection.GetSubscriber().Subscribe(bus._channel));
+    }
+
+    private static RedisReplicationBus Unsubscribed(IConnectionMultiplexer connection, string channel, ILogger<RedisReplicationBus>? logger)
+    {
         ArgumentException.ThrowIfNullOrEmpty(channel);
         var bus = new RedisReplicationBus(connection, channel, logger ?? NullLogger<RedisReplicationBus>.Instance);
         connection.ConnectionFailed += bus.OnConnectionFailed;
         connection.ConnectionRestored += bus.OnConnectionRestored;
-        bus._queue = await connection.GetSubscriber().SubscribeAsync(bus._channel).ConfigureAwait(false);
-        bus._queue.OnMessage(bus.OnMessage);
         return bus;
+    }
+
+    private RedisReplicationBus Listen(ChannelMessageQueue queue)
+    {
+        _queue = queue;
+        queue.OnMessage(OnMessage);
+        return this;
     }
 
     public async Task PublishAsync(StreamUpdate update, CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace Cluster.Replication.Hosting;
 
@@ -33,6 +34,25 @@ public static class ReplicationServices
         services.TryAddSingleton<StreamNotifier>();
         services.TryAddSingleton<IReplicationBus, InProcessReplicationBus>();
         services.TryAddSingleton<IStreamOwnership, WritesEveryStream>();
+        services.AddHostedService<RegisterLocalInstance>();
+        return services;
+    }
+
+    /// <summary>
+    /// This process's replication in a worker cluster: the Redis bus shared by every process,
+    /// and the streams <paramref name="ownership"/> says this instance writes. Register before any stream.
+    /// </summary>
+    public static IServiceCollection AddRedisReplication(
+        this IServiceCollection services, string instanceName, string redisConfiguration, IStreamOwnership ownership)
+    {
+        services.TryAddSingleton(new LocalInstance(instanceName));
+        services.TryAddSingleton<StreamNotifier>();
+        services.TryAddSingleton<IConnectionMultiplexer>(_ =>
+            ConnectionMultiplexer.Connect(RedisReplicationBus.ConnectionOptions(redisConfiguration)));
+        services.TryAddSingleton<IReplicationBus>(provider => RedisReplicationBus.Create(
+            provider.GetRequiredService<IConnectionMultiplexer>(),
+            logger: provider.GetRequiredService<ILogger<RedisReplicationBus>>()));
+        services.TryAddSingleton(ownership);
         services.AddHostedService<RegisterLocalInstance>();
         return services;
     }

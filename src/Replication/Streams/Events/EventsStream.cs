@@ -14,8 +14,10 @@ namespace Cluster.Replication.Streams.Events;
 /// persister writes in its own transaction (edges, state, memberships), so the persister
 /// allocates positions from the writer, writes that transaction and completes the allocation.
 /// </remarks>
-public sealed class EventsStream() : StreamDefinition<EventStreamRow>("events", "events", "stream_ordering")
+public sealed class EventsStream() : StreamDefinition<EventStreamRow>(StreamName, "events", "stream_ordering")
 {
+    public const string StreamName = "events";
+
     public static EventsStream Instance { get; } = new();
 
     public override string DataColumns => "t.event_id, t.room_id, t.type, t.state_key, t.membership";

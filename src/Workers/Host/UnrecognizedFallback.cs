@@ -2,13 +2,13 @@ using Cluster.Shared.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.AspNetCore.Routing.Template;
 
-namespace Cluster.Main.ClientApi;
+namespace Cluster.Workers.Host;
 
 /// <summary>
 /// Answers every request no endpoint took, as the spec asks: <c>405 M_UNRECOGNIZED</c> when the
 /// path is known but the method is not, <c>404 M_UNRECOGNIZED</c> otherwise.
 /// </summary>
-internal static class UnrecognizedFallback
+public static class UnrecognizedFallback
 {
     public static void MapUnrecognizedFallback(this WebApplication app)
     {

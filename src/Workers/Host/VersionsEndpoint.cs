@@ -1,7 +1,7 @@
-namespace Cluster.Main.ClientApi;
+namespace Cluster.Workers.Host;
 
 /// <summary><c>GET /_matrix/client/versions</c>: the spec versions this server speaks.</summary>
-internal static class VersionsEndpoint
+public static class VersionsEndpoint
 {
     public static readonly string[] SupportedVersions =
         ["v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", "v1.12"];
