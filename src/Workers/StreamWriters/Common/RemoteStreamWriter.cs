@@ -55,23 +55,27 @@ public sealed class RemoteStreamWriter(
         }
     }
 
-    /// <summary>
-    /// The writer's error as this process's: its status, errcode, message and extra fields
-    /// (retry_after_ms and the like). Anything that is not a Matrix error is a 502.
-    /// </summary>
-    public MatrixException RelayedError(int status, byte[] body)
+    private MatrixException RelayedError(int status, byte[] body)
     {
-        if (ParseObject(body) is { } error
-            && error["errcode"] is JsonValue errcode && errcode.TryGetValue<string>(out var code)
-            && status is >= 400 and <= 599)
-        {
-            var message = error["error"] is JsonValue text && text.TryGetValue<string>(out var m) ? m : "";
-            error.Remove("errcode");
-            error.Remove("error");
-            return new MatrixException(status, code, message, error.Count > 0 ? error : null);
-        }
+        if (MatrixError(status, body) is { } error)
+            return error;
         logger.LogError("{Writer}, the writer of the {Stream} stream, failed with {Status} and no Matrix error", writer.Name, stream, status);
         return BadGateway();
+    }
+
+    /// <summary>
+    /// The writer's error as this process's: its status, errcode, message and extra fields
+    /// (retry_after_ms and the like); null when the answer is not a Matrix error.
+    /// </summary>
+    public static MatrixException? MatrixError(int status, byte[] body)
+    {
+        if (status is < 400 or > 599 || ParseObject(body) is not { } error
+            || error["errcode"] is not JsonValue errcode || !errcode.TryGetValue<string>(out var code))
+            return null;
+        var message = error["error"] is JsonValue text && text.TryGetValue<string>(out var m) ? m : "";
+        error.Remove("errcode");
+        error.Remove("error");
+        return new MatrixException(status, code, message, error.Count > 0 ? error : null);
     }
 
     private static JsonObject? ParseObject(byte[] body)
