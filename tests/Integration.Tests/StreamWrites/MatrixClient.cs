@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Cluster.Integration.Tests.StreamWrites;
@@ -23,6 +25,9 @@ internal sealed class MatrixClient(Uri baseAddress, string? accessToken = null) 
 {
     public const string V3 = "/_matrix/client/v3";
 
+    // Non-ASCII as UTF-8, as clients send it, not \u escapes six bytes long.
+    private static readonly JsonSerializerOptions Unescaped = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(40) };
 
     public Task<MatrixResponse> GetAsync(string path) => SendAsync(HttpMethod.Get, path);
@@ -38,7 +43,7 @@ internal sealed class MatrixClient(Uri baseAddress, string? accessToken = null) 
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
             request.Headers.Add(name, value);
         if (body is not null)
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            request.Content = new StringContent(body.ToJsonString(Unescaped), Encoding.UTF8, "application/json");
         using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return new MatrixResponse(response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));

@@ -153,6 +153,24 @@ public class StreamWritesClusterTests
     }
 
     [Test]
+    public async Task A_to_device_body_near_the_size_limit_crosses_the_hop_though_it_grows_in_transit()
+    {
+        var since = (await _bob.SyncAsync(Worker))["next_batch"]!.GetValue<string>();
+        // 900 KB of UTF-8 under the 1 MiB limit; JSON-escaped for the internal call it is three times that.
+        var text = new string('é', 450_000);
+        var body = new JsonObject
+        {
+            ["messages"] = new JsonObject { [_bob.UserId] = new JsonObject { [_bob.DeviceId] = new JsonObject { ["text"] = text } } },
+        };
+        using var worker = _alice.On(Worker);
+        (await worker.PutAsync($"{MatrixClient.V3}/sendToDevice/org.example.big/txn-big", body)).Ok();
+
+        var (events, _) = await SyncUntilAsync(_bob, since, sync => sync["to_device"]?["events"]?.AsArray() is { Count: > 0 } found ? found : null);
+
+        Assert.That(events[0]!["content"]!["text"]!.GetValue<string>(), Is.EqualTo(text));
+    }
+
+    [Test]
     public async Task Deleting_a_missing_push_rule_through_a_non_writer_is_404_M_NOT_FOUND()
     {
         using var worker = _alice.On(Worker);
