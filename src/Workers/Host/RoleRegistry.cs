@@ -33,6 +33,7 @@ public static class RoleRegistry
         new ClientReader.Rooms.RoomsReaderModule(),
         new SyncReader.SyncModule(),
         new ClientReader.Messages.MessagesModule(),
+        new Background.BackgroundModule(),
     ];
 
     /// <summary>The modules a process with <paramref name="roles"/> hosts, each once, in registration order.</summary>
