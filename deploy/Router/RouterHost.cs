@@ -45,7 +45,7 @@ public static class RouterHost
             pipeline.UsePassiveHealthChecks();
         });
         // Outside the Matrix namespaces (a process's /health, /metrics, /_internal): never forwarded.
-        app.MapFallback((HttpContext context) => MatrixErrorMiddleware.WriteAsync(context, MatrixException.Unrecognized()));
+        app.MapFallback("{**path}", (HttpContext context) => MatrixErrorMiddleware.WriteAsync(context, MatrixException.Unrecognized()));
 
         foreach (var cluster in proxy.Clusters)
             app.Logger.LogInformation("Cluster {Cluster}: {Instances}", cluster.ClusterId,
