@@ -85,7 +85,9 @@ public static class ProxyConfigBuilder
                 {
                     Enabled = true,
                     Interval = interval,
-                    Timeout = Clamp(interval, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)),
+                    // A refused connection fails at once; the timeout only catches a hung process,
+                    // and must not eject a live one whose first answers are slow (cold start, busy machine).
+                    Timeout = Clamp(interval, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10)),
                     Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
                     Path = "/health",
                 },

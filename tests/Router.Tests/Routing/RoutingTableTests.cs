@@ -126,6 +126,21 @@ public class RoutingTableTests
         Assert.That(_cluster.Instances.Sum(i => i.Requests.Count), Is.EqualTo(before), "no instance saw it");
     }
 
+    [TestCase("/_matrix/../metrics")]
+    [TestCase("/_matrix/%2e%2e/metrics")]
+    [TestCase("/_matrix/client/v3/%2E%2E/%2E%2E/%2E%2E/health")]
+    [TestCase("/_matrix/client/v3/..%2F..%2F..%2Fmetrics")]
+    [TestCase("/.well-known/matrix/../../_internal/x")]
+    public async Task Dot_segments_never_reach_a_process_outside_the_matrix_namespaces(string target)
+    {
+        var status = await RawHttp.GetStatusAsync(_cluster.Http.BaseAddress!, target);
+
+        var seen = _cluster.Instances.SelectMany(i => i.Requests).ToList();
+        Assert.That(seen.Any(r => r.Contains("metrics", StringComparison.Ordinal) && !r.Contains("_matrix", StringComparison.Ordinal)), Is.False, string.Join("\n", seen));
+        Assert.That(seen.Any(r => r.EndsWith(" /health", StringComparison.Ordinal) || r.Contains(" /_internal", StringComparison.Ordinal)), Is.False, string.Join("\n", seen));
+        Assert.That(status, Is.EqualTo(404).Or.EqualTo(200), "answered by the router (404) or a client_reader, as one opaque segment (200)");
+    }
+
     [Test]
     public async Task Query_string_and_token_reach_the_instance_unchanged()
     {
