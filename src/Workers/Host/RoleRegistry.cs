@@ -33,5 +33,6 @@ public static class RoleRegistry
         new ClientReader.Rooms.RoomsReaderModule(),
         new SyncReader.SyncModule(),
         new ClientReader.Messages.MessagesModule(),
+        new Background.BackgroundModule(),
     ];
 }
