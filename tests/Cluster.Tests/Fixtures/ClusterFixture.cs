@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using NUnit.Framework.Interfaces;
 
 namespace Cluster.ClusterTests.Fixtures;
@@ -15,30 +16,36 @@ public abstract class ClusterFixture
     protected virtual IReadOnlyDictionary<string, string>? Settings => null;
 
     [OneTimeSetUp]
-    public async Task StartCluster()
-    {
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        Cluster = await LocalCluster.StartAsync(Options, Settings);
-        TestContext.Progress.WriteLine($"{GetType().Name}: cluster of {Cluster.Topology.Instances.Count} started in {started.Elapsed.TotalSeconds:F1} s");
-    }
+    public async Task StartCluster() => Cluster = await StartAsync(GetType().Name, Options, Settings);
 
     [TearDown]
-    public void PrintOutputOnFailure()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status != TestStatus.Failed || Cluster is null)
-            return;
-        foreach (var instance in Cluster.Topology.Instances)
-            TestContext.Out.WriteLine($"===== {instance.Name}\n{string.Join('\n', Cluster.Output(instance.Name).Split('\n').TakeLast(40))}");
-    }
+    public void PrintOutputOnFailure() => PrintOutputOnFailure(Cluster);
 
     [OneTimeTearDown]
-    public async Task StopCluster()
+    public async Task StopCluster() => await StopAsync(GetType().Name, Cluster);
+
+    internal static async Task<LocalCluster> StartAsync(string name, LocalClusterOptions options, IReadOnlyDictionary<string, string>? settings)
     {
-        if (Cluster is not null)
-        {
-            var stopping = System.Diagnostics.Stopwatch.StartNew();
-            await Cluster.DisposeAsync();
-            TestContext.Progress.WriteLine($"{GetType().Name}: cluster stopped in {stopping.Elapsed.TotalSeconds:F1} s");
-        }
+        var started = Stopwatch.StartNew();
+        var cluster = await LocalCluster.StartAsync(options, settings);
+        TestContext.Progress.WriteLine($"{name}: {cluster.Topology.Instances.Count} instances started in {started.Elapsed.TotalSeconds:F1} s");
+        return cluster;
+    }
+
+    internal static async Task StopAsync(string name, LocalCluster? cluster)
+    {
+        if (cluster is null)
+            return;
+        var stopping = Stopwatch.StartNew();
+        await cluster.DisposeAsync();
+        TestContext.Progress.WriteLine($"{name}: stopped in {stopping.Elapsed.TotalSeconds:F1} s");
+    }
+
+    internal static void PrintOutputOnFailure(LocalCluster? cluster)
+    {
+        if (cluster is null || TestContext.CurrentContext.Result.Outcome.Status != TestStatus.Failed)
+            return;
+        foreach (var instance in cluster.Topology.Instances)
+            TestContext.Out.WriteLine($"===== {instance.Name}\n{string.Join('\n', cluster.Output(instance.Name).Split('\n').TakeLast(40))}");
     }
 }

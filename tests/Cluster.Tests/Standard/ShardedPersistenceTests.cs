@@ -4,15 +4,14 @@ using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClusterTests.Fixtures;
 using Npgsql;
 
-namespace Cluster.ClusterTests.Persistence;
+namespace Cluster.ClusterTests.Standard;
 
 /// <summary>
 /// Rooms created through a separate event creator process are written by the persister that
 /// owns their shard, reached over internal HTTP, and their events reach a separate sync reader.
 /// </summary>
-public sealed class ShardedPersistenceTests : ClusterFixture
+public sealed class ShardedPersistenceTests : StandardClusterTest
 {
-    private const string Creator = "event-creator-1";
     private const int MaxRooms = 40;
 
     private ClusterUser _alice = null!;
@@ -62,23 +61,14 @@ public sealed class ShardedPersistenceTests : ClusterFixture
     [Test]
     public async Task A_message_sent_through_the_creator_reaches_sync_on_the_sync_reader()
     {
-        using var sync = Cluster.Client("sync-reader-1", _alice);
+        using var sync = Cluster.Client(SyncReader, _alice);
         using var creator = Cluster.Client(Creator, _alice);
-        var since = (await sync.GetAsync("/_matrix/client/v3/sync?timeout=0")).Ok()["next_batch"]!.GetValue<string>();
+        var since = await sync.SyncTokenAsync();
         var room = _rooms[0];
         var sent = (await creator.PutAsync($"/_matrix/client/v3/rooms/{room}/send/m.room.message/sync-probe",
             new JsonObject { ["msgtype"] = "m.text", ["body"] = "through the cluster" })).Ok()["event_id"]!.GetValue<string>();
 
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            var body = (await sync.GetAsync($"/_matrix/client/v3/sync?timeout=5000&since={Uri.EscapeDataString(since)}")).Ok();
-            since = body["next_batch"]!.GetValue<string>();
-            var timeline = body["rooms"]?["join"]?[room]?["timeline"]?["events"]?.AsArray() ?? [];
-            if (timeline.Any(e => e?["event_id"]?.GetValue<string>() == sent))
-                return;
-        }
-        Assert.Fail($"{sent} did not reach /sync on the sync reader within 20 s");
+        await sync.SyncUntilAsync(since, body => body.Timeline(room).HasEvent(sent));
     }
 
     [Test]
@@ -93,6 +83,20 @@ public sealed class ShardedPersistenceTests : ClusterFixture
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.MisdirectedRequest), response.Body?.ToJsonString());
         Assert.That(response.ErrCode, Is.EqualTo("CLUSTER_NOT_ROOM_OWNER"));
         Assert.That(response.Object["owner"]?.GetValue<string>(), Is.EqualTo("event-persister-2"));
+        Assert.That(await CountEventsAsync(room), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task The_owner_refuses_an_event_not_built_on_the_rooms_extremities_as_moved_on()
+    {
+        var room = _rooms.First(r => Cluster.Topology.PersisterOf(r).Name == "event-persister-1");
+        var before = await CountEventsAsync(room);
+
+        using var owner = InternalClient("event-persister-1", Cluster.Topology.ClusterSecret);
+        var response = await owner.PostAsync("/_internal/events/persist", await PersistRequestReplayingAsync(room));
+
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Conflict), response.Body?.ToJsonString());
+        Assert.That(response.ErrCode, Is.EqualTo("CLUSTER_ROOM_MOVED_ON"));
         Assert.That(await CountEventsAsync(room), Is.EqualTo(before));
     }
 
@@ -135,7 +139,8 @@ public sealed class ShardedPersistenceTests : ClusterFixture
         Assert.That(response.ErrCode, Is.EqualTo("M_BAD_JSON"));
     }
 
-    // A well-formed request: the room's latest event again, exactly as stored.
+    // A well-formed request: the room's latest event again, exactly as stored (so its prev
+    // events are no longer the room's extremities).
     private async Task<JsonObject> PersistRequestReplayingAsync(string room)
     {
         await using var dataSource = NpgsqlDataSource.Create(Cluster.DatabaseConnectionString);
