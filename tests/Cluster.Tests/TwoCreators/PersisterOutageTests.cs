@@ -15,7 +15,6 @@ namespace Cluster.ClusterTests.TwoCreators;
 public sealed class PersisterOutageTests : TwoCreatorClusterTest
 {
     private const string Victim = "event-persister-2";
-    private const string Survivor = "event-persister-1";
 
     private ClusterUser _alice = null!;
     private MatrixTestClient _creator = null!;
@@ -23,15 +22,12 @@ public sealed class PersisterOutageTests : TwoCreatorClusterTest
     private string _survivorRoom = null!;
 
     [OneTimeSetUp]
-    public async Task CreateARoomOnEachShard()
+    public async Task CreateARoomInEachShard()
     {
         _alice = await RegisterUserAsync();
-        _creator = Cluster.Client("event-creator-1", _alice);
-        var rooms = new List<string>();
-        while (rooms.Count < 40 && !(rooms.Any(r => Owner(r) == Victim) && rooms.Any(r => Owner(r) == Survivor)))
-            rooms.Add(await _creator.CreateRoomAsync());
-        _victimRoom = rooms.First(r => Owner(r) == Victim);
-        _survivorRoom = rooms.First(r => Owner(r) == Survivor);
+        _creator = Cluster.Client(TwoCreatorCluster.Creator, _alice);
+        _victimRoom = await CreateRoomOwnedByAsync(_creator, Victim);
+        _survivorRoom = await CreateRoomOwnedByAsync(_creator, "event-persister-1");
     }
 
 
@@ -91,8 +87,6 @@ public sealed class PersisterOutageTests : TwoCreatorClusterTest
         Assert.That(again["event_id"]?.GetValue<string>(), Is.EqualTo(first["event_id"]?.GetValue<string>()));
         Assert.That(await WriterOfAsync(first["event_id"]!.GetValue<string>()), Is.EqualTo(Victim));
     }
-
-    private static string Owner(string room) => Cluster.Topology.PersisterOf(room).Name;
 
     private static async Task<long> CountMessagesAsync(string room)
     {
