@@ -100,20 +100,22 @@ public sealed class ShardedPersistenceTests : StandardClusterTest
         Assert.That(await CountEventsAsync(room), Is.EqualTo(before));
     }
 
-    [Test]
-    public async Task The_persist_endpoint_refuses_calls_without_the_cluster_secret()
+    [TestCase("event-persister-1", "/_internal/events/persist")]
+    [TestCase(Creator, "/_internal/profile/propagate")]
+    public async Task Internal_endpoints_refuse_calls_without_the_cluster_secret(string instance, string path)
     {
-        using var persister = InternalClient("event-persister-1", secret: null);
-        var response = await persister.PostAsync("/_internal/events/persist", new JsonObject());
+        using var client = InternalClient(instance, secret: null);
+        var response = await client.PostAsync(path, new JsonObject());
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Forbidden), response.Body?.ToJsonString());
         Assert.That(response.ErrCode, Is.EqualTo("M_FORBIDDEN"));
     }
 
-    [Test]
-    public async Task The_persist_endpoint_refuses_a_wrong_cluster_secret()
+    [TestCase("event-persister-1", "/_internal/events/persist")]
+    [TestCase(Creator, "/_internal/profile/propagate")]
+    public async Task Internal_endpoints_refuse_a_wrong_cluster_secret(string instance, string path)
     {
-        using var persister = InternalClient("event-persister-1", new string('x', Cluster.Topology.ClusterSecret.Length));
-        var response = await persister.PostAsync("/_internal/events/persist", new JsonObject());
+        using var client = InternalClient(instance, new string('x', Cluster.Topology.ClusterSecret.Length));
+        var response = await client.PostAsync(path, new JsonObject());
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Forbidden), response.Body?.ToJsonString());
         Assert.That(response.ErrCode, Is.EqualTo("M_FORBIDDEN"));
     }
@@ -130,6 +132,16 @@ public sealed class ShardedPersistenceTests : StandardClusterTest
     }
 
     [Test]
+    public async Task The_profile_endpoint_is_not_served_on_the_public_port()
+    {
+        using var creator = Cluster.Client(Creator);
+        creator.Http.DefaultRequestHeaders.Add("X-Cluster-Secret", Cluster.Topology.ClusterSecret);
+        var response = await creator.PostAsync("/_internal/profile/propagate", new JsonObject { ["user_id"] = _alice.UserId });
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound), response.Body?.ToJsonString());
+        Assert.That(response.ErrCode, Is.EqualTo("M_UNRECOGNIZED"));
+    }
+
+    [Test]
     public async Task A_malformed_persist_request_is_400_M_BAD_JSON()
     {
         using var persister = InternalClient("event-persister-1", Cluster.Topology.ClusterSecret);
@@ -137,6 +149,15 @@ public sealed class ShardedPersistenceTests : StandardClusterTest
             new JsonObject { ["room_id"] = _rooms[0], ["room_version"] = "10", ["events"] = new JsonArray(new JsonObject { ["event_id"] = "$x" }) });
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest), response.Body?.ToJsonString());
         Assert.That(response.ErrCode, Is.EqualTo("M_BAD_JSON"));
+    }
+
+    [Test]
+    public async Task A_profile_propagation_for_a_malformed_user_id_is_400_M_INVALID_PARAM()
+    {
+        using var creator = InternalClient(Creator, Cluster.Topology.ClusterSecret);
+        var response = await creator.PostAsync("/_internal/profile/propagate", new JsonObject { ["user_id"] = "not a user" });
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest), response.Body?.ToJsonString());
+        Assert.That(response.ErrCode, Is.EqualTo("M_INVALID_PARAM"));
     }
 
     // A well-formed request: the room's latest event again, exactly as stored (so its prev

@@ -53,6 +53,11 @@ public sealed class EventCreatorProfilePropagation(
                 logger.LogWarning("Event creator {Creator} is unreachable for the profile change of {UserId}, trying the next: {Reason}",
                     creator.Name, user, e.Message);
             }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The creator may still be at it: asking another would only race it.
+                throw new InvalidOperationException($"Event creator {creator.Name} did not finish the profile change of {user} in time.", e);
+            }
         }
     }
 }
