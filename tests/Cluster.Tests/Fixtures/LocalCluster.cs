@@ -19,6 +19,7 @@ namespace Cluster.ClusterTests.Fixtures;
 public sealed class LocalCluster : IAsyncDisposable
 {
     private const string MainName = "main";
+    private const string RouterName = "router";
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
@@ -82,6 +83,8 @@ public sealed class LocalCluster : IAsyncDisposable
             await cluster.StartInstanceAsync(MainName, cancellationToken);
             await Task.WhenAll(topology.Instances.Where(i => i.Name != MainName)
                 .Select(i => cluster.StartInstanceAsync(i.Name, cancellationToken)));
+            if (options.WithRouter)
+                await cluster.StartRouterAsync(cancellationToken);
             return cluster;
         }
         catch
@@ -96,6 +99,12 @@ public sealed class LocalCluster : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The router's address: the cluster's one base URL (when started <see cref="LocalClusterOptions.WithRouter"/>).</summary>
+    public Uri RouterUri => new($"http://{Topology.Router.Listen}/");
+
+    /// <summary>The operating system's process ID of a running instance (or "router").</summary>
+    public int ProcessId(string name) => _running[name].Id;
 
     /// <summary>The instance's public address (what the router would forward to).</summary>
     public Uri Instance(string name) => Topology.Instance(name).ListenUri;
@@ -147,6 +156,15 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    private async Task StartRouterAsync(CancellationToken cancellationToken)
+    {
+        Record(RouterName, "[LocalCluster] starting Cluster.Router.dll");
+        var process = ClusterProcess.Start("Cluster.Router.dll", ["--topology", TopologyPath], _environment,
+            _output.GetOrAdd(RouterName, _ => new ConcurrentQueue<string>()));
+        _running[RouterName] = process;
+        await WaitForAsync(RouterName, process, new Uri(RouterUri, "_router/health"), cancellationToken);
+    }
+
     private async Task StartInstanceAsync(string name, CancellationToken cancellationToken)
     {
         var instance = Topology.Instance(name);
@@ -162,9 +180,11 @@ public sealed class LocalCluster : IAsyncDisposable
         await WaitUntilHealthyAsync(name, process, cancellationToken);
     }
 
-    private async Task WaitUntilHealthyAsync(string name, ClusterProcess process, CancellationToken cancellationToken)
+    private Task WaitUntilHealthyAsync(string name, ClusterProcess process, CancellationToken cancellationToken) =>
+        WaitForAsync(name, process, new Uri(Internal(name), "health"), cancellationToken);
+
+    private async Task WaitForAsync(string name, ClusterProcess process, Uri health, CancellationToken cancellationToken)
     {
-        var health = new Uri(Internal(name), "health");
         var deadline = DateTime.UtcNow + StartLimit;
         while (true)
         {

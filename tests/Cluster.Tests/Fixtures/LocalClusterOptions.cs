@@ -15,6 +15,9 @@ public sealed class LocalClusterOptions
 
     public string ServerName { get; init; } = "cluster.test";
 
+    /// <summary>Also start the router (Cluster.Router.dll) in front of the instances.</summary>
+    public bool WithRouter { get; init; }
+
     /// <summary>
     /// The usual worker cluster: <paramref name="persisters"/> event persisters (shards in order),
     /// then creators, client readers, sync readers and stream writers, named
