@@ -112,7 +112,7 @@ public static class ProcessHost
 
     private static IReadOnlyList<IRoleModule> ModulesOf(ClusterContext cluster, ProcessKind kind) =>
         cluster.Instance is { } instance
-            ? [.. RoleRegistry.Modules.Where(m => instance.Has(m.Name))]
+            ? RoleRegistry.ModulesFor(instance.Roles)
             : kind == ProcessKind.Main ? RoleRegistry.Modules : [];
 
     // In a cluster the topology says where to listen: the public address the router forwards
