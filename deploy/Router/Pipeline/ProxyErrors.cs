@@ -25,6 +25,8 @@ public sealed class ProxyErrors(RequestDelegate next, ILogger<ProxyErrors> logge
             ForwarderError.RequestTimedOut => (ErrCodes.Unknown, "The server took too long to answer."),
             _ => (ErrCodes.Unknown, "The server failed to answer this request; try again later."),
         };
+        if (errcode == ErrCodes.TooLarge)
+            RequestBodyLimit.CloseAfterAnswer(context);
         if (failure.Error == ForwarderError.NoAvailableDestinations)
             logger.LogWarning("No instance of {Cluster} is available for {Method} {Path}", cluster, context.Request.Method, context.Request.Path);
         await MatrixErrorMiddleware.WriteAsync(context, context.Response.StatusCode, errcode, message, null);

@@ -9,8 +9,21 @@ namespace Cluster.Router.Pipeline;
 /// </summary>
 public sealed class RequestBodyLimit(RequestDelegate next, long maxBytes)
 {
-    public Task InvokeAsync(HttpContext context) =>
-        context.Request.ContentLength > maxBytes
-            ? MatrixErrorMiddleware.WriteAsync(context, MatrixException.TooLarge())
-            : next(context);
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength <= maxBytes || context.Request.ContentLength is null)
+            return next(context);
+        CloseAfterAnswer(context);
+        return MatrixErrorMiddleware.WriteAsync(context, MatrixException.TooLarge());
+    }
+
+    /// <summary>
+    /// The body is left unread, so the connection cannot carry another request: saying so keeps a
+    /// client from sending its next request on a connection the server is about to close.
+    /// </summary>
+    public static void CloseAfterAnswer(HttpContext context) => context.Response.OnStarting(() =>
+    {
+        context.Response.Headers.Connection = "close";
+        return Task.CompletedTask;
+    });
 }

@@ -115,6 +115,17 @@ public class ProxyingTests
     }
 
     [Test]
+    public async Task Answer_to_a_body_over_the_limit_closes_the_connection()
+    {
+        // The body is not read, so the client must not send its next request on this connection.
+        var answer = await _cluster.SendAsync(HttpMethod.Put, "/_matrix/client/v3/rooms/!r:x/send/m.room.message/t5",
+            content: new ByteArrayContent(new byte[TestCluster.MaxBodyBytes + 1]));
+
+        Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(answer.Headers.ConnectionClose, Is.True);
+    }
+
+    [Test]
     public async Task Chunked_body_over_the_limit_is_413_M_TOO_LARGE()
     {
         // No Content-Length: the limit is found while the body streams through.
