@@ -78,9 +78,10 @@ public static class ReplicationMessageCodec
             foreach (var (position, context) in traces)
             {
                 output.WriteInt64(position);
-                context.TraceId.CopyTo(output.GetSpan(16));
+                // CopyTo fills the whole span it is given.
+                context.TraceId.CopyTo(output.GetSpan(16)[..16]);
                 output.Advance(16);
-                context.SpanId.CopyTo(output.GetSpan(8));
+                context.SpanId.CopyTo(output.GetSpan(8)[..8]);
                 output.Advance(8);
                 output.WriteByte((byte)context.TraceFlags);
             }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,6 +23,9 @@ public sealed class JsonLineFormatter : ConsoleFormatter, IDisposable
 {
     public const string FormatterName = "cluster-json";
 
+    // Log lines are read by collectors and people, never embedded in HTML: no \u escapes of '+' or '<'.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly IDisposable? _reload;
     private ClusterConsoleFormatterOptions _options;
 
@@ -38,7 +42,7 @@ public sealed class JsonLineFormatter : ConsoleFormatter, IDisposable
             return;
         var options = _options;
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("time", DateTimeOffset.UtcNow);
