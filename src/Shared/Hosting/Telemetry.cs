@@ -12,8 +12,9 @@ using OpenTelemetry.Trace;
 namespace Cluster.Shared.Hosting;
 
 /// <summary>
-/// OpenTelemetry for every process. Metrics (request durations by route, .NET runtime, process
-/// CPU and memory, our own <see cref="ClusterDiagnostics"/> instruments) are scraped by
+/// OpenTelemetry for every process. Metrics (request durations by route; the .NET runtime's,
+/// which include the process's CPU time and memory; our own <see cref="ClusterDiagnostics"/>
+/// instruments) are scraped by
 /// Prometheus at <c>/metrics</c>, every series labelled with the instance
 /// (<c>service_instance_id</c>). Traces (requests, outgoing HTTP, PostgreSQL commands, our own
 /// spans) are recorded only when something receives them: an OTLP endpoint
@@ -36,7 +37,6 @@ public static class Telemetry
     public static WebApplicationBuilder AddClusterTelemetry(this WebApplicationBuilder builder, string instance)
     {
         var settings = TelemetrySettings.From(builder.Configuration);
-        ProcessMetrics.EnsureCreated();
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("cluster-homeserver", serviceInstanceId: instance))
             .WithMetrics(m => m
@@ -48,7 +48,12 @@ public static class Telemetry
         if (settings.Tracing)
             otel.WithTracing(t =>
             {
-                t.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(settings.SampleRatio)))
+                // The ratio decides by trace ID, so every process takes the same decision for a trace.
+                // A caller's "not sampled" (a router or client that records nothing, yet forwards
+                // traceparent) is not obeyed: the ratio decides then too.
+                var ratio = new TraceIdRatioBasedSampler(settings.SampleRatio);
+                t.SetSampler(new ParentBasedSampler(ratio, remoteParentSampled: null, remoteParentNotSampled: ratio,
+                        localParentSampled: null, localParentNotSampled: null))
                     .AddSource(ClusterDiagnostics.Name)
                     .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsHousekeeping(context.Request.Path))
                     .AddHttpClientInstrumentation()

@@ -51,8 +51,8 @@ public class MetricsTests : HomeserverFixture
     [TestCase("cluster_sync_wakeups_total", "outcome=\"woken\"", TestName = "Long_polls_woken_by_a_row_are_counted")]
     [TestCase("cluster_sync_wakeups_total", "outcome=\"timed_out\"", TestName = "Long_polls_that_time_out_are_counted")]
     [TestCase("cluster_cache_misses_total", "cache=\"sync_push_rules\"", TestName = "Push_rule_cache_misses_are_counted")]
-    [TestCase("process_cpu_time_seconds_total", "cpu_mode=\"user\"", TestName = "Process_cpu_time_is_exported")]
-    [TestCase("process_memory_usage_bytes", "", TestName = "Process_memory_is_exported")]
+    [TestCase("dotnet_process_cpu_time_seconds_total", "cpu_mode=\"user\"", TestName = "Process_cpu_time_is_exported")]
+    [TestCase("dotnet_process_memory_working_set_bytes", "", TestName = "Process_memory_is_exported")]
     public void Instrument_is_exported_with_the_instance_label(string name, string label)
     {
         var series = Series(name).Where(line => line.Contains(label, StringComparison.Ordinal)).ToList();

@@ -98,6 +98,23 @@ public class TracingTests
         Assert.That(sync.GetTagItem("http.route"), Is.EqualTo("/_matrix/client/v3/sync"));
     }
 
+    [Test]
+    public async Task A_caller_that_records_nothing_does_not_turn_tracing_off()
+    {
+        // A router without tracing still forwards its request's traceparent, flagged not sampled.
+        var traceId = ActivityTraceId.CreateRandom();
+        // Our own header, not one HttpClient injects for the test's (traced, same-process) client span.
+        using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = _server.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/_matrix/client/versions");
+        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00");
+        using (await client.SendAsync(request)) { }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline && !_spans.Snapshot().Any(s => s.TraceId == traceId))
+            await Task.Delay(50);
+        Assert.That(_spans.Snapshot().Where(s => s.TraceId == traceId && s.Kind == ActivityKind.Server), Is.Not.Empty);
+    }
+
     private bool IsDescendantOf(ActivitySpanId span, ActivitySpanId ancestor)
     {
         var parents = _spans.Snapshot().ToDictionary(s => s.SpanId, s => s.ParentSpanId);
