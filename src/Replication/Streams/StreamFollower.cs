@@ -132,6 +132,22 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
 
     public void AddConsumer(Func<StreamBatch<TRow>, ValueTask> apply) => AddConsumer(new DelegateStreamConsumer<TRow>(apply));
 
+    /// <summary>
+    /// Brings this follower up to <paramref name="target"/> (a token another process handed out)
+    /// from PostgreSQL at once rather than waiting for the bus, as far as the database says the
+    /// writers have persisted. Anything beyond that (an announcement still in flight, or a forged
+    /// token) is left to the bus: rows are never assumed to exist because a token says so.
+    /// </summary>
+    public async Task CatchUpToAsync(StreamPositionVector target, CancellationToken cancellationToken)
+    {
+        if (target.IsBeforeOrEqual(_positions))
+            return;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_inputs.Writer.TryWrite(new CatchUpInput(target, done)))
+            throw new ObjectDisposedException(nameof(StreamFollower<TRow>));
+        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Subscribes, catches up from PostgreSQL, then follows the bus in the background.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -191,6 +207,18 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
                         case ResyncInput:
                             Volatile.Write(ref _resyncQueued, 0);
                             await ResyncAsync(stopping).ConfigureAwait(false);
+                            break;
+                        case CatchUpInput catchUp:
+                            try
+                            {
+                                await CatchUpToPersistedAsync(catchUp.Target, stopping).ConfigureAwait(false);
+                                catchUp.Done.TrySetResult();
+                            }
+                            catch (Exception e)
+                            {
+                                catchUp.Done.TrySetException(e);
+                                throw;
+                            }
                             break;
                     }
                 }
@@ -280,6 +308,19 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
         _heldBack.Clear();
         foreach (var update in heldBack)
             await HandleAsync(update, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CatchUpToPersistedAsync(StreamPositionVector target, CancellationToken cancellationToken)
+    {
+        if (target.IsBeforeOrEqual(_positions))
+            return;
+        var persisted = await Store.ReadPersistedPositionsAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (writer, position) in persisted)
+        {
+            var goal = Math.Min(position, target.PositionOf(writer));
+            if (goal > Known(writer))
+                await CatchUpAsync(writer, goal, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Reads the writer's rows up to <paramref name="target"/> (a persisted position) from PostgreSQL.</summary>
@@ -386,6 +427,8 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
     {
         public static readonly ResyncInput Instance = new();
     }
+
+    private sealed record CatchUpInput(StreamPositionVector Target, TaskCompletionSource Done) : Input;
 
     private sealed class Listener(StreamFollower<TRow> follower) : IReplicationListener
     {

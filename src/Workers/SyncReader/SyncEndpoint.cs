@@ -11,11 +11,13 @@ namespace Cluster.Workers.SyncReader;
 internal static class SyncEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapClientGet("sync", async (HttpContext context, FilterResolver filters, SyncResponseBuilder builder, SyncWakeups wakeups) =>
+        app.MapClientGet("sync", async (HttpContext context, FilterResolver filters, SyncResponseBuilder builder, SyncWakeups wakeups, SyncTokenCatchUp catchUp) =>
         {
             var request = await SyncRequest.ParseAsync(context, filters);
             var ct = context.RequestAborted;
             var deadline = DateTime.UtcNow + request.Timeout;
+            if (request.Since is { } since)
+                await catchUp.CatchUpAsync(since, ct);
             // From a wake-up to the response it leads to (traced only).
             Activity? delivery = null;
             try

@@ -32,6 +32,7 @@ public sealed class SyncModule : IRoleModule
         services.AddSingleton<UnreadCounter>();
         services.AddSingleton<JoinedRoomBuilder>();
         services.AddSingleton<SyncResponseBuilder>();
+        services.AddSingleton<SyncTokenCatchUp>();
         services.AddSingleton<SyncWakeups>();
         services.AddHostedService(provider => provider.GetRequiredService<SyncWakeups>());
     }

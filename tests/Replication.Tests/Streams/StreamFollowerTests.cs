@@ -97,6 +97,56 @@ public class StreamFollowerTests : DatabaseTest
     }
 
     [Test]
+    public async Task ATokenAheadOfTheFollowerIsCaughtUpFromTheDatabaseWithoutTheBus()
+    {
+        var writer = await StartWriterAsync("writer-a");
+        var (follower, consumer) = await StartFollowerAsync(new StreamFollowerOptions
+        {
+            ResyncRetryInterval = TimeSpan.FromMinutes(5),
+            PeriodicResyncInterval = TimeSpan.Zero,
+        });
+        _bus.Copies = _ => 0;
+        var bodies = await WriteOneByOneAsync(writer, 5);
+        await WaitUntilAsync(() => writer.PersistedPosition == writer.Position);
+
+        await follower.CatchUpToAsync(StreamPositionVector.Create(0, [new WriterPosition(writer.WriterId, writer.Position)]), CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(follower.Positions.PositionOf(writer.WriterId), Is.EqualTo(writer.Position));
+        Assert.That(consumer.RowsOf(writer.WriterId).Select(r => r.Body), Is.EqualTo(bodies));
+    }
+
+    [Test]
+    public async Task ATokenAheadOfEverythingPersistedNeverMovesTheFollowerPastTheDatabase()
+    {
+        var writer = await StartWriterAsync("writer-a");
+        var (follower, _) = await StartFollowerAsync(new StreamFollowerOptions
+        {
+            ResyncRetryInterval = TimeSpan.FromMinutes(5),
+            PeriodicResyncInterval = TimeSpan.Zero,
+        });
+        _bus.Copies = _ => 0;
+        await WriteOneByOneAsync(writer, 2);
+        await WaitUntilAsync(() => writer.PersistedPosition == writer.Position);
+
+        var forged = StreamPositionVector.Create(0, [new WriterPosition(writer.WriterId, writer.Position + 1000)]);
+        await follower.CatchUpToAsync(forged, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(follower.Positions.PositionOf(writer.WriterId), Is.EqualTo(writer.Position));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail("The condition did not hold within 10 s.");
+            await Task.Delay(10);
+        }
+    }
+
+    [Test]
     public async Task RepeatedUpdatesAreAppliedOnce()
     {
         var writer = await StartWriterAsync("writer-a");
