@@ -1,11 +1,11 @@
 using Cluster.Shared.Http.RateLimiting;
-using Cluster.Shared.Profiles;
 using Cluster.Shared.Storage.Accounts;
 using Cluster.Shared.Storage.Events;
 using Cluster.Workers.EventCreator.Building;
 using Cluster.Workers.EventCreator.Creation;
 using Cluster.Workers.EventCreator.Membership;
 using Cluster.Workers.EventCreator.Sending;
+using Cluster.Workers.EventPersister;
 using Cluster.Workers.Host;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -23,6 +23,7 @@ public sealed class EventCreatorModule : IRoleModule
     {
         services.AddRoomStores();
         services.AddAccountStorage();
+        services.AddEventPersistence();
         services.TryAddSingleton<EventBuilder>();
         services.TryAddSingleton<RoomContextLoader>();
         services.TryAddSingleton<RoomEventSender>();
@@ -30,9 +31,13 @@ public sealed class EventCreatorModule : IRoleModule
         services.TryAddSingleton<MemberProfiles>();
         services.TryAddSingleton<MembershipActions>();
         services.TryAddSingleton<RoomCreator>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProfileChangePropagation, MemberProfilePropagation>());
+        services.TryAddSingleton<MemberProfilePropagation>();
         services.AddMatrixRateLimiting(configuration);
     }
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => EventCreatorEndpoints.Map(endpoints);
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        EventCreatorEndpoints.Map(endpoints);
+        ProfilePropagationEndpoint.Map(endpoints);
+    }
 }

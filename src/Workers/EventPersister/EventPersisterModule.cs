@@ -6,8 +6,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Cluster.Workers.EventPersister;
 
 /// <summary>
-/// The event persister role: writes room events and the events stream. It has no client
-/// endpoints; creators reach it through <see cref="IEventPersistence"/>.
+/// The event persister role: writes room events and the events stream, for the rooms of its
+/// shard in a worker cluster. It has no client endpoints: creators reach it through
+/// <see cref="IEventPersistence"/>, in process or at <see cref="PersistEndpoint"/>.
 /// </summary>
 public sealed class EventPersisterModule : IRoleModule
 {
@@ -18,10 +19,7 @@ public sealed class EventPersisterModule : IRoleModule
         services.AddRoomStores();
         services.AddEventsStream();
         services.TryAddSingleton<LocalEventPersistence>();
-        services.TryAddSingleton<IEventPersistence>(provider => provider.GetRequiredService<LocalEventPersistence>());
     }
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints)
-    {
-    }
+    public void MapEndpoints(IEndpointRouteBuilder endpoints) => PersistEndpoint.Map(endpoints);
 }

@@ -5,8 +5,9 @@ namespace Cluster.Workers.EventPersister;
 /// <summary>
 /// The seam between event creators and the persister that owns a room: creators build, sign and
 /// auth-check events, then hand them here. In one process this is <see cref="LocalEventPersistence"/>;
-/// in the worker cluster it becomes a call over internal HTTP to the room's shard, which is why
-/// everything in a request is plain data (event JSON bytes, not parsed objects).
+/// in the worker cluster <see cref="RemoteEventPersistence"/> calls the room's shard over internal
+/// HTTP (<see cref="PersistEndpoint"/>), which is why everything in a request is plain data (event
+/// JSON bytes, not parsed objects).
 /// </summary>
 public interface IEventPersistence
 {
@@ -17,6 +18,8 @@ public interface IEventPersistence
     /// extremities (another event got in first); rebuild them and try again.</exception>
     /// <exception cref="DuplicateTransactionException">An event carries a client transaction ID that
     /// already produced an event; nothing was persisted.</exception>
+    /// <exception cref="Cluster.Shared.Http.MatrixException">503: the room's persister could not be
+    /// reached or failed (the events may or may not be stored; a retry with the same transaction ID is safe).</exception>
     Task<PersistResult> PersistAsync(PersistRequest request, CancellationToken cancellationToken);
 }
 
@@ -44,4 +47,11 @@ public sealed class DuplicateTransactionException(ClientTransaction transaction)
     : Exception($"Transaction {transaction.TxnId} of {transaction.UserId} ({transaction.DeviceId}) was already used")
 {
     public ClientTransaction Transaction { get; } = transaction;
+}
+
+/// <summary>In a worker cluster: the room belongs to another persister's shard, so this one must not write it.</summary>
+public sealed class RoomNotOwnedException(string roomId, string owner)
+    : Exception($"Room {roomId} belongs to event persister {owner}.")
+{
+    public string Owner { get; } = owner;
 }

@@ -6,6 +6,7 @@ using Cluster.Shared.Events;
 using Cluster.Shared.RoomVersions;
 using Cluster.Shared.Storage.Events;
 using Cluster.Shared.Threading;
+using Cluster.Workers.Host;
 using Npgsql;
 
 namespace Cluster.Workers.EventPersister;
@@ -13,10 +14,11 @@ namespace Cluster.Workers.EventPersister;
 /// <summary>
 /// Persists events in this process: per room one batch at a time; per batch one transaction over
 /// every table (event rows, graph, state, memberships) at positions allocated from this
-/// instance's events stream writer, which announces them once committed.
+/// instance's events stream writer, which announces them once committed. In a worker cluster it
+/// writes only the rooms of this instance's shard.
 /// </summary>
 public sealed class LocalEventPersistence(
-    NpgsqlDataSource dataSource, StreamHost<EventStreamRow> eventsStream, RoomEventWriter writer,
+    NpgsqlDataSource dataSource, StreamHost<EventStreamRow> eventsStream, RoomEventWriter writer, ClusterContext cluster,
     ILogger<LocalEventPersistence> logger) : IEventPersistence
 {
     private const string TransactionConstraint = "event_transaction_ids_request";
@@ -26,6 +28,9 @@ public sealed class LocalEventPersistence(
     public async Task<PersistResult> PersistAsync(PersistRequest request, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(request.Events.Count);
+        // Two writers of one room would fork it: whoever asks, only the shard's owner writes.
+        if (cluster.RemotePersisterOf(request.RoomId) is { } owner)
+            throw new RoomNotOwnedException(request.RoomId, owner.Name);
         using var measurement = PersistMetrics.Start(request);
         if (!RoomVersions.TryGet(request.RoomVersion, out var version))
             throw new ArgumentException($"Unknown room version '{request.RoomVersion}'.", nameof(request));

@@ -79,6 +79,7 @@ public static class ProcessHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseRouterForwardedHeaders(cluster);
         app.UseClientApiPlumbing();
         app.MapClusterMetrics(cluster.Instance?.Internal.Port);
         app.MapGet("/health", () => Results.Text("OK"));

@@ -1,3 +1,4 @@
+using Cluster.ClusterTests.Fixtures;
 using Cluster.Integration.Tests.Fixtures;
 using Cluster.Main;
 using Microsoft.AspNetCore.Builder;
@@ -9,28 +10,44 @@ using Microsoft.Extensions.Logging;
 namespace Cluster.ClientApi.Tests.Fixtures;
 
 /// <summary>
-/// The real single-process homeserver (MainHost, every role module), built in this process on a
-/// loopback port against a database of its own, spoken to over real HTTP.
+/// The homeserver under test, spoken to over real HTTP. By default the real single-process
+/// homeserver (MainHost, every role module), built in this process on a loopback port against a
+/// database of its own. With <c>HOMESERVER_UNDER_TEST=cluster</c> in the environment it is a real
+/// worker cluster instead (Main, two event persisters, an event creator, a client reader, two
+/// sync readers, a stream writer, as separate processes) behind the router, so the same tests
+/// prove that clients cannot tell the two apart.
 /// </summary>
 public sealed class Homeserver : IAsyncDisposable
 {
     public const string DefaultServerName = "test.local";
+    public const string ModeVariable = "HOMESERVER_UNDER_TEST";
 
-    private readonly WebApplication _app;
-    private readonly TestDatabase _database;
+    private readonly WebApplication? _app;
+    private readonly TestDatabase? _database;
+    private readonly LocalCluster? _cluster;
 
-    private Homeserver(WebApplication app, TestDatabase database, Uri baseAddress, string serverName)
+    private Homeserver(WebApplication? app, TestDatabase? database, LocalCluster? cluster, Uri baseAddress, string serverName)
     {
         _app = app;
         _database = database;
+        _cluster = cluster;
         BaseAddress = baseAddress;
         ServerName = serverName;
     }
 
+    /// <summary>Whether this test run talks to a worker cluster through its router.</summary>
+    public static bool IsCluster => Environment.GetEnvironmentVariable(ModeVariable) == "cluster";
+
     public Uri BaseAddress { get; }
     public string ServerName { get; }
-    public IServiceProvider Services => _app.Services;
-    public string DatabaseConnectionString => _database.ConnectionString;
+
+    /// <summary>
+    /// The single process's services, for tests that observe what the server holds in memory.
+    /// Such a test is skipped against a cluster, whose services live in other processes.
+    /// </summary>
+    public IServiceProvider Services => _app?.Services ?? throw SkipAgainstCluster("observes the single process's in-memory services");
+
+    public string DatabaseConnectionString => _database?.ConnectionString ?? _cluster!.DatabaseConnectionString;
 
     /// <summary>Starts a server; <paramref name="settings"/> are extra configuration keys ("Cluster:X" = "y").</summary>
     /// <param name="services">Extra registrations, for tests that observe a seam (e.g. a test double of a listener).</param>
@@ -38,6 +55,13 @@ public sealed class Homeserver : IAsyncDisposable
         IReadOnlyDictionary<string, string>? settings = null, string serverName = DefaultServerName,
         Action<IServiceCollection>? services = null)
     {
+        // Open registration unless the test says otherwise: most tests register their users.
+        var merged = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Cluster:Registration:Enabled"] = "true" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            merged[key] = value;
+        if (IsCluster)
+            return await StartClusterAsync(merged, serverName, services);
+
         var database = await TestDatabase.CreateAsync();
         var args = new List<string>
         {
@@ -46,10 +70,6 @@ public sealed class Homeserver : IAsyncDisposable
             $"--Cluster:Postgres={database.ConnectionString}",
             $"--Cluster:Redis={BackingServices.Redis}",
         };
-        // Open registration unless the test says otherwise: most tests register their users.
-        var merged = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Cluster:Registration:Enabled"] = "true" };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-            merged[key] = value;
         foreach (var (key, value) in merged)
             args.Add($"--{key}={value}");
         WebApplication app;
@@ -69,8 +89,23 @@ public sealed class Homeserver : IAsyncDisposable
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.First();
-        return new Homeserver(app, database, new Uri(address), serverName);
+        return new Homeserver(app, database, null, new Uri(address), serverName);
     }
+
+    private static async Task<Homeserver> StartClusterAsync(
+        Dictionary<string, string> settings, string serverName, Action<IServiceCollection>? services)
+    {
+        if (services is not null)
+            throw SkipAgainstCluster("replaces services inside the single process");
+        var options = LocalClusterOptions.Standard(persisters: 2, creators: 1, clientReaders: 1, syncReaders: 2, streamWriters: 1);
+        var cluster = await LocalCluster.StartAsync(
+            new LocalClusterOptions { Instances = options.Instances, ServerName = serverName, WithRouter = true }, settings);
+        return new Homeserver(null, null, cluster, cluster.RouterUri, serverName);
+    }
+
+    /// <summary>Skips the calling test (or fixture) when the server under test is a cluster.</summary>
+    public static IgnoreException SkipAgainstCluster(string why) =>
+        new($"Single-process only: this test {why}.");
 
     public MatrixTestClient NewClient(string? accessToken = null) => new(new HttpClient
     {
@@ -80,8 +115,14 @@ public sealed class Homeserver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
+        if (_cluster is not null)
+            await _cluster.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        if (_database is not null)
+            await _database.DisposeAsync();
     }
 }

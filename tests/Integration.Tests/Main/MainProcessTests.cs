@@ -43,7 +43,7 @@ public class MainProcessTests
                 if (response.IsSuccessStatusCode) return;
             }
             catch (HttpRequestException) { }
-            // The first request builds the routing tables and JITs the pipeline: seconds on a busy machine.
+            // Listening but not answering within the client's timeout yet (a busy machine).
             catch (TaskCanceledException) { }
             await Task.Delay(200);
         }

@@ -1,5 +1,6 @@
 using Cluster.Shared.Http.RateLimiting;
 using Cluster.Shared.Storage.Accounts;
+using Cluster.Workers.EventCreator.Membership;
 using Cluster.Workers.Host;
 
 namespace Cluster.Workers.ClientReader.Accounts;
@@ -25,6 +26,8 @@ public sealed class AccountsModule : IRoleModule
             .ValidateOnStart();
         services.AddSingleton<PasswordAuthenticator>();
         services.AddSingleton<UserInteractiveAuth>();
+        // Profile changes update the user's member events, which only an event creator writes.
+        services.AddMemberEventProfilePropagation();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)

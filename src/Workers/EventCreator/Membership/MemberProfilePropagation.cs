@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Cluster.Shared.Events;
 using Cluster.Shared.Identifiers;
-using Cluster.Shared.Profiles;
 using Cluster.Shared.Storage.Events;
 using Cluster.Workers.EventCreator.Building;
 using Cluster.Workers.EventCreator.Sending;
@@ -12,10 +11,11 @@ namespace Cluster.Workers.EventCreator.Membership;
 /// A profile change becomes a new join event (same membership, new displayname and avatar_url) in
 /// every room the user is joined to, so that each room shows the new name. A room where the
 /// member event already says so, or that the user has left meanwhile, gets nothing; one room
-/// failing does not stop the others.
+/// failing does not stop the others. Profile changes reach it through
+/// <see cref="EventCreatorProfilePropagation"/>, in process or over internal HTTP.
 /// </summary>
 public sealed class MemberProfilePropagation(
-    RoomMembershipStore memberships, RoomEventSender sender, ILogger<MemberProfilePropagation> logger) : IProfileChangePropagation
+    RoomMembershipStore memberships, RoomEventSender sender, ILogger<MemberProfilePropagation> logger)
 {
     public async Task PropagateAsync(UserId user, string? displayName, string? avatarUrl, CancellationToken cancellationToken)
     {

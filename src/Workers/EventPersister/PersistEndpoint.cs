@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cluster.Shared.Events;
+using Cluster.Shared.Http;
+using Cluster.Workers.Host.Internal;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Cluster.Workers.EventPersister;
+
+/// <summary>
+/// <c>POST /_internal/events/persist</c>: a creator hands this persister a room's events
+/// (<see cref="PersistProtocol"/>). Only rooms of this instance's shard are written; the
+/// persister's refusals travel back as distinct error codes so the creator can act on them.
+/// </summary>
+public static class PersistEndpoint
+{
+    public static void Map(IEndpointRouteBuilder endpoints) =>
+        endpoints.MapInternal().MapPost(PersistProtocol.Path, PersistAsync);
+
+    private static async Task<IResult> PersistAsync(HttpContext context, LocalEventPersistence persistence)
+    {
+        var ct = context.RequestAborted;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = PersistProtocol.MaxBodyBytes;
+        var request = await ReadAsync(context, ct);
+        try
+        {
+            var result = await persistence.PersistAsync(request, ct);
+            return Results.Json(result, PersistProtocol.Json);
+        }
+        catch (RoomMovedOnException e)
+        {
+            throw new MatrixException(StatusCodes.Status409Conflict, PersistProtocol.RoomMovedOn, e.Message);
+        }
+        catch (DuplicateTransactionException e)
+        {
+            throw new MatrixException(StatusCodes.Status409Conflict, PersistProtocol.DuplicateTransaction, e.Message,
+                new JsonObject { ["transaction"] = JsonSerializer.SerializeToNode(e.Transaction, PersistProtocol.Json) });
+        }
+        catch (RoomNotOwnedException e)
+        {
+            throw new MatrixException(StatusCodes.Status421MisdirectedRequest, PersistProtocol.NotRoomOwner, e.Message,
+                new JsonObject { ["owner"] = e.Owner });
+        }
+        catch (Exception e) when (e is ArgumentException or JsonException or InvalidEventException)
+        {
+            // An event that does not parse, hash to its ID or belong to the room: the creator is wrong.
+            throw MatrixException.BadJson(e.Message);
+        }
+    }
+
+    private static async Task<PersistRequest> ReadAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<PersistRequest>(context.Request.Body, PersistProtocol.Json, cancellationToken)
+                ?? throw MatrixException.BadJson("The body must be a persist request.");
+        }
+        catch (JsonException e)
+        {
+            throw MatrixException.BadJson($"Not a persist request: {e.Message}");
+        }
+    }
+}
