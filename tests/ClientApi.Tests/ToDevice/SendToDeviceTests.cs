@@ -12,7 +12,8 @@ public class SendToDeviceTests
 {
     private Homeserver _server = null!;
     private TestUser _alice = null!;
-    private ToDeviceReader _reader = null!;
+    // Observes the single process's memory: tests that read it are skipped against a cluster.
+    private ToDeviceReader Reader => _server.Services.GetRequiredService<ToDeviceReader>();
     private int _txn;
 
     [OneTimeSetUp]
@@ -20,7 +21,6 @@ public class SendToDeviceTests
     {
         _server = await Homeserver.StartAsync();
         _alice = await _server.RegisterUserAsync();
-        _reader = _server.Services.GetRequiredService<ToDeviceReader>();
     }
 
     [OneTimeTearDown]
@@ -47,7 +47,7 @@ public class SendToDeviceTests
     }
 
     private Task<ToDeviceBatch> InboxAsync(TestUser user, string deviceId, StreamPositionVector? since = null, int limit = 100) =>
-        _reader.GetMessagesAsync(user.UserId, deviceId, since ?? StreamPositionVector.Zero, _reader.Position, limit, CancellationToken.None);
+        Reader.GetMessagesAsync(user.UserId, deviceId, since ?? StreamPositionVector.Zero, Reader.Position, limit, CancellationToken.None);
 
     private static JsonObject Messages(string userId, string deviceId, JsonObject content) =>
         new() { ["messages"] = new JsonObject { [userId] = new JsonObject { [deviceId] = content } } };
@@ -139,7 +139,7 @@ public class SendToDeviceTests
         var seen = await InboxAsync(bob, bob.DeviceId);
         (await _alice.Client.PutAsync(SendPath(), Messages(bob.UserId, bob.DeviceId, new JsonObject { ["n"] = 2 }))).Ok();
 
-        var deleted = await _reader.DeleteAcknowledgedAsync(bob.UserId, bob.DeviceId, seen.Next, CancellationToken.None);
+        var deleted = await Reader.DeleteAcknowledgedAsync(bob.UserId, bob.DeviceId, seen.Next, CancellationToken.None);
 
         Assert.That(deleted, Is.EqualTo(1));
         var left = await InboxAsync(bob, bob.DeviceId);
