@@ -56,6 +56,8 @@ public ref struct PayloadReader(ReadOnlySpan<byte> data)
 
     public readonly bool AtEnd => _rest.IsEmpty;
 
+    public readonly int Remaining => _rest.Length;
+
     public byte ReadByte() => Take(1)[0];
 
     public int ReadInt32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));

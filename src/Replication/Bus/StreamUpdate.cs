@@ -1,7 +1,15 @@
+using System.Diagnostics;
+
 namespace Cluster.Replication.Bus;
 
 /// <summary>A row as it travels on the bus: its position and the stream's encoding of its data.</summary>
 public readonly record struct EncodedRow(long Position, ReadOnlyMemory<byte> Payload);
+
+/// <summary>
+/// The recorded span a row was written in (an event's persist span), so that a reader's work on
+/// the row (a /sync delivering the event) can be linked to the writer's trace.
+/// </summary>
+public readonly record struct RowTrace(long Position, ActivityContext Context);
 
 /// <summary>Anything that travels on the replication bus.</summary>
 public abstract record ReplicationMessage;
@@ -46,6 +54,12 @@ public sealed record StreamUpdate : ReplicationMessage
     public long Position { get; }
     public bool RowsOmitted { get; }
     public IReadOnlyList<EncodedRow> Rows { get; }
+
+    /// <summary>When the writer sent the update, by its clock: readers measure the replication lag from it.</summary>
+    public DateTimeOffset? SentAt { get; init; }
+
+    /// <summary>The trace contexts of the rows written inside a recorded span; null when none was (tracing off).</summary>
+    public IReadOnlyList<RowTrace>? Traces { get; init; }
 
     public bool IsHeartbeat => PreviousPosition == Position;
 }

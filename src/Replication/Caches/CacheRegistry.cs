@@ -24,6 +24,7 @@ public sealed class CacheRegistry : IStreamConsumer<CacheInvalidation>
     {
         if (!_caches.TryGetValue(invalidation.CacheName, out var cache))
             return;
+        CacheMetrics.Invalidated(cache.Name);
         if (invalidation.Keys is null)
             cache.InvalidateAll();
         else

@@ -17,13 +17,25 @@ public sealed class InvalidatableCache<TValue>(string name) : IInvalidatableCach
 
     public int Count => _entries.Count;
 
-    public bool TryGet(string key, out TValue value) => _entries.TryGetValue(key, out value!);
+    public bool TryGet(string key, out TValue value)
+    {
+        var found = _entries.TryGetValue(key, out value!);
+        if (found)
+            CacheMetrics.Hit(Name);
+        else
+            CacheMetrics.Miss(Name);
+        return found;
+    }
 
     public async ValueTask<TValue> GetOrLoadAsync(
         string key, Func<string, CancellationToken, ValueTask<TValue>> load, CancellationToken cancellationToken)
     {
         if (_entries.TryGetValue(key, out var cached))
+        {
+            CacheMetrics.Hit(Name);
             return cached;
+        }
+        CacheMetrics.Miss(Name);
         var generation = Volatile.Read(ref _generation);
         var loaded = await load(key, cancellationToken).ConfigureAwait(false);
         lock (_lock)

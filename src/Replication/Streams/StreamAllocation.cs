@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Cluster.Replication.Streams;
 
 /// <summary>
@@ -26,6 +28,15 @@ public sealed class StreamAllocation<TRow> : IDisposable
     public IReadOnlyList<long> Positions { get; }
 
     public bool IsFinished => Volatile.Read(ref _finished) != 0;
+
+    /// <summary>The recorded span the positions were taken in (default when none): the rows' announcement carries it.</summary>
+    internal ActivityContext Trace { get; init; }
+
+    /// <summary>Per row, when the rows come from several callers' spans (group commit); overrides <see cref="Trace"/>.</summary>
+    internal IReadOnlyList<ActivityContext>? RowTraces { get; set; }
+
+    internal ActivityContext TraceOf(int row, int rowCount) =>
+        RowTraces is { } traces && traces.Count == rowCount ? traces[row] : Trace;
 
     /// <summary>Pairs the positions with row data, in order: one row per position.</summary>
     public IReadOnlyList<StreamRow<TRow>> Rows(IReadOnlyList<TRow> data)

@@ -273,7 +273,10 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
             return;
         }
         Interlocked.Add(ref Statistics.LiveRowCount, rows.Count);
-        await ApplyAsync(new StreamBatch<TRow>(Stream, writer, known, update.Position, rows), cancellationToken).ConfigureAwait(false);
+        await ApplyAsync(new StreamBatch<TRow>(Stream, writer, known, update.Position, rows) { Traces = update.Traces }, cancellationToken)
+            .ConfigureAwait(false);
+        if (update.SentAt is { } sentAt)
+            ReplicationTelemetry.RecordLag(Stream, writer, sentAt);
     }
 
     /// <summary>Proves the bus delivers, then brings every writer up to its persisted position, then replays what was held back.</summary>

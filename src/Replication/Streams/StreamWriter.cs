@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Cluster.Replication.Bus;
+using Cluster.Shared.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -57,7 +58,7 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
     // Guards the tracker's transitions together with the rows they release: a completed row is
     // queued before its position can count as persisted, so an announcement never skips it.
     private readonly Lock _lock = new();
-    private readonly SortedDictionary<long, byte[]> _pendingRows = [];
+    private readonly SortedDictionary<long, PendingRow> _pendingRows = [];
     private readonly SortedSet<long> _unknownOutcomes = [];
 
     private readonly Channel<QueuedWrite> _writeQueue =
@@ -175,7 +176,7 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         positions.Sort();
         if (_tracker.EndRequest(request, positions))
             ScheduleIdleAnnounce();
-        return new StreamAllocation<TRow>(this, WriterId, positions);
+        return new StreamAllocation<TRow>(this, WriterId, positions) { Trace = ClusterDiagnostics.RecordedContext() };
     }
 
     /// <summary>
@@ -224,7 +225,7 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         IReadOnlyList<StreamRow<TRow>> rows;
         try
         {
-            rows = await WriteInOneTransactionAsync(data, _stopping.Token).ConfigureAwait(false);
+            rows = await WriteInOneTransactionAsync(data, TracesOf(group, data.Count), _stopping.Token).ConfigureAwait(false);
         }
         catch (PostgresException) when (group.Count > 1)
         {
@@ -248,10 +249,27 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         }
     }
 
-    private async Task<IReadOnlyList<StreamRow<TRow>>> WriteInOneTransactionAsync(IReadOnlyList<TRow> data, CancellationToken cancellationToken)
+    // Each caller's span, row by row; null when no caller was in a recorded one (tracing off).
+    private static ActivityContext[]? TracesOf(List<QueuedWrite> group, int rowCount)
+    {
+        if (group.TrueForAll(w => w.Trace == default))
+            return null;
+        var traces = new ActivityContext[rowCount];
+        var offset = 0;
+        foreach (var write in group)
+        {
+            traces.AsSpan(offset, write.Data.Count).Fill(write.Trace);
+            offset += write.Data.Count;
+        }
+        return traces;
+    }
+
+    private async Task<IReadOnlyList<StreamRow<TRow>>> WriteInOneTransactionAsync(
+        IReadOnlyList<TRow> data, ActivityContext[]? traces, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         using var allocation = await AllocateAsync(data.Count, connection, cancellationToken).ConfigureAwait(false);
+        allocation.RowTraces = traces;
         var rows = allocation.Rows(data);
         if (_definition.CreateInsertCommands(rows) is { } commands)
         {
@@ -301,19 +319,19 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
 
     void IAllocationOwner<TRow>.Complete(StreamAllocation<TRow> allocation, IReadOnlyList<StreamRow<TRow>> rows)
     {
-        var encoded = new (long Position, byte[] Payload)[rows.Count];
+        var encoded = new (long Position, PendingRow Row)[rows.Count];
         var buffer = new ArrayBufferWriter<byte>();
         for (var i = 0; i < rows.Count; i++)
         {
             buffer.ResetWrittenCount();
             _definition.Encode(rows[i].Data, buffer);
-            encoded[i] = (rows[i].Position, buffer.WrittenSpan.ToArray());
+            encoded[i] = (rows[i].Position, new PendingRow(buffer.WrittenSpan.ToArray(), allocation.TraceOf(i, rows.Count)));
         }
         bool moved;
         lock (_lock)
         {
-            foreach (var (position, payload) in encoded)
-                _pendingRows[position] = payload;
+            foreach (var (position, row) in encoded)
+                _pendingRows[position] = row;
             moved = _tracker.Finish(allocation.Positions);
         }
         if (moved)
@@ -467,15 +485,18 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
     private async Task PublishUpToAsync(long target, CancellationToken cancellationToken)
     {
         var rows = new List<EncodedRow>();
+        List<RowTrace>? traces = null;
         var omitted = false;
         lock (_lock)
         {
             while (_pendingRows.Count > 0)
             {
-                var (position, payload) = _pendingRows.First();
+                var (position, pending) = _pendingRows.First();
                 if (position > target)
                     break;
-                rows.Add(new EncodedRow(position, payload));
+                rows.Add(new EncodedRow(position, pending.Payload));
+                if (pending.Trace != default)
+                    (traces ??= []).Add(new RowTrace(position, pending.Trace));
                 _pendingRows.Remove(position);
             }
             while (_unknownOutcomes.Count > 0 && _unknownOutcomes.Min <= target)
@@ -487,17 +508,24 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         if (!omitted && ReplicationMessageCodec.EstimateSize(Stream, rows) > _options.MaxRowBytesPerMessage)
             omitted = true;
 
-        var update = new StreamUpdate(Stream, WriterId, _announced, target, omitted, omitted ? [] : rows);
+        // Omitted rows are read from the database by readers, without their traces.
+        var update = new StreamUpdate(Stream, WriterId, _announced, target, omitted, omitted ? [] : rows)
+        {
+            SentAt = DateTimeOffset.UtcNow,
+            Traces = omitted ? null : traces,
+        };
         // From here on the announcement counts as made: if the bus drops it, readers see the
         // next one's previous position jump, or a heartbeat, and read the rows from PostgreSQL.
         Interlocked.Exchange(ref _announced, target);
         _lastPublishTimestamp = Stopwatch.GetTimestamp();
+        using var span = update.Traces is { } announced ? ReplicationTelemetry.StartPublish(update, announced) : null;
         try
         {
             await _bus.PublishAsync(update, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             _logger.LogWarning(e, "Publishing {Stream} position {Position} for writer {Writer} failed", Stream, target, WriterId);
         }
     }
@@ -546,10 +574,15 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         }
     }
 
+    private readonly record struct PendingRow(byte[] Payload, ActivityContext Trace);
+
     private sealed class QueuedWrite(IReadOnlyList<TRow> data, CancellationToken cancellationToken)
     {
         public IReadOnlyList<TRow> Data { get; } = data;
         public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        // The caller's span: the group commit runs on the writer's own task, outside it.
+        public ActivityContext Trace { get; } = ClusterDiagnostics.RecordedContext();
         public TaskCompletionSource<IReadOnlyList<StreamRow<TRow>>> Completion { get; } =
             new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

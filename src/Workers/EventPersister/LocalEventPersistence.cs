@@ -31,6 +31,7 @@ public sealed class LocalEventPersistence(
         // Two writers of one room would fork it: whoever asks, only the shard's owner writes.
         if (cluster.RemotePersisterOf(request.RoomId) is { } owner)
             throw new RoomNotOwnedException(request.RoomId, owner.Name);
+        using var measurement = PersistMetrics.Start(request);
         if (!RoomVersions.TryGet(request.RoomVersion, out var version))
             throw new ArgumentException($"Unknown room version '{request.RoomVersion}'.", nameof(request));
         var pdus = request.Events.Select(e => Parse(e, version, request.RoomId)).ToArray();
@@ -84,6 +85,7 @@ public sealed class LocalEventPersistence(
             throw new DuplicateTransactionException(duplicate);
         }
         allocation.Complete(rows);
+        measurement.Succeeded(rows[0].Position);
 
         logger.LogDebug("Persisted {Count} event(s) in {RoomId} at {FirstPosition}..{LastPosition} in {ElapsedMs} ms",
             pdus.Length, request.RoomId, rows[0].Position, rows[^1].Position, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -73,7 +73,7 @@ public static class ProcessHost
             foreach (var module in modules)
                 module.AddServices(builder.Services, builder.Configuration);
         }
-        builder.Services.AddClusterTelemetry(instanceName);
+        builder.AddClusterTelemetry(instanceName);
         builder.AddClientApiPlumbing();
         Listen(builder, cluster);
         configure?.Invoke(builder);
@@ -81,7 +81,7 @@ public static class ProcessHost
         var app = builder.Build();
         app.UseRouterForwardedHeaders(cluster);
         app.UseClientApiPlumbing();
-        app.MapClusterMetrics();
+        app.MapClusterMetrics(cluster.Instance?.Internal.Port);
         app.MapGet("/health", () => Results.Text("OK"));
         app.MapVersions();
         if (postgres is { Length: > 0 })

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cluster.Shared.Http;
 using Cluster.Workers.ClientReader.Filters;
 
@@ -17,27 +18,43 @@ internal static class SyncEndpoint
             var deadline = DateTime.UtcNow + request.Timeout;
             if (request.Since is { } since)
                 await catchUp.CatchUpAsync(since, ct);
-            while (true)
+            // From a wake-up to the response it leads to (traced only).
+            Activity? delivery = null;
+            try
             {
-                var response = await builder.BuildAsync(request, ct);
-                var remaining = deadline - DateTime.UtcNow;
-                if (!response.IsEmpty || request.Since is null || remaining <= TimeSpan.Zero)
-                    return Results.Json(response.Body);
-                // Registered after building: a row applied in between is one the response's token
-                // does not cover, which the check below finds.
-                using var waiter = wakeups.Register(response.WakeKeys);
-                if (wakeups.ChangeNotCoveredBy(response.WakeKeys, response.NextBatch) is { } missed)
+                while (true)
                 {
-                    await wakeups.WaitUntilPublishedAsync(missed, ct);
-                    continue;
+                    var response = await builder.BuildAsync(request, ct);
+                    var remaining = deadline - DateTime.UtcNow;
+                    if (!response.IsEmpty || request.Since is null || remaining <= TimeSpan.Zero)
+                        return Results.Json(response.Body);
+                    // Woken by a row this user's response leaves out (a filter): wait again, untraced.
+                    delivery?.Dispose();
+                    delivery = null;
+                    // Registered after building: a row applied in between is one the response's token
+                    // does not cover, which the check below finds.
+                    using var waiter = wakeups.Register(response.WakeKeys);
+                    if (wakeups.ChangeNotCoveredBy(response.WakeKeys, response.NextBatch) is { } missed)
+                    {
+                        await wakeups.WaitUntilPublishedAsync(missed, ct);
+                        continue;
+                    }
+                    var woken = await Task.WhenAny(waiter.Woken, Task.Delay(remaining, ct));
+                    if (woken != waiter.Woken)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        SyncTelemetry.TimedOut();
+                        return Results.Json(response.Body);
+                    }
+                    var change = await waiter.Woken;
+                    SyncTelemetry.Woken();
+                    delivery = SyncTelemetry.StartDelivery(change);
+                    await wakeups.WaitUntilPublishedAsync(change, ct);
                 }
-                var woken = await Task.WhenAny(waiter.Woken, Task.Delay(remaining, ct));
-                if (woken != waiter.Woken)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    return Results.Json(response.Body);
-                }
-                await wakeups.WaitUntilPublishedAsync(await waiter.Woken, ct);
+            }
+            finally
+            {
+                delivery?.Dispose();
             }
         }).RequireAccessToken();
 }

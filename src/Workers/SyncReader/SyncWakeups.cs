@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Cluster.Replication.Hosting;
 using Cluster.Replication.Notifier;
@@ -68,8 +69,11 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
         host.AddConsumer(batch =>
         {
             foreach (var row in batch.Rows)
+            {
+                var change = new LastChange(stream, host.Name, row.WriterId, row.Position, batch.TraceOf(row.Position));
                 foreach (var key in keys(row.Data))
-                    Touch(key, new LastChange(stream, host.Name, row.WriterId, row.Position));
+                    Touch(key, change);
+            }
             return ValueTask.CompletedTask;
         });
     }
@@ -78,9 +82,20 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     {
         _newest.GetOrAdd(key, _ => new ConcurrentDictionary<(SyncStream, int), long>())
             .AddOrUpdate((change.Stream, change.WriterId), change.Position, (_, old) => Math.Max(old, change.Position));
-        if (_waiters.TryGetValue(key, out var waiters))
-            foreach (var waiter in waiters.Keys)
-                waiter.Wake(change);
+        if (!_waiters.TryGetValue(key, out var waiters))
+            return;
+        Activity? span = null;
+        var traced = false;
+        foreach (var waiter in waiters.Keys)
+        {
+            if (!traced)
+            {
+                span = SyncTelemetry.StartWakeUp(change);
+                traced = true;
+            }
+            waiter.Wake(change);
+        }
+        span?.Dispose();
     }
 
     /// <summary>Starts listening for rows of <paramref name="keys"/>; dispose to stop.</summary>
@@ -160,8 +175,11 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     }
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>The newest row seen for a key: which stream, which writer, which position.</summary>
-    public sealed record LastChange(SyncStream Stream, string StreamName, int WriterId, long Position);
+    /// <summary>
+    /// The newest row seen for a key: which stream, which writer, which position, and the span
+    /// that wrote it when the writer was tracing.
+    /// </summary>
+    public sealed record LastChange(SyncStream Stream, string StreamName, int WriterId, long Position, ActivityContext Trace = default);
 
     public sealed class Waiter(SyncWakeups owner, IReadOnlyCollection<string> keys) : IDisposable
     {

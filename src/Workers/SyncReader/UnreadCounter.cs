@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cluster.Replication.Caches;
 using Cluster.Replication.Streams.PushRules;
 using Cluster.Replication.Tokens;
 using Cluster.Shared.Auth;
@@ -31,10 +32,14 @@ public sealed class UnreadCounter(NpgsqlDataSource dataSource, PushRulesReader p
     private readonly ConcurrentDictionary<string, PushRuleSet> _rules = new(StringComparer.Ordinal);
     private long _rulesGeneration;
 
+    /// <summary>The rules cache's name in the <see cref="CacheMetrics"/>.</summary>
+    public const string RulesCacheName = "sync_push_rules";
+
     public void ForgetRules(string userId)
     {
         Interlocked.Increment(ref _rulesGeneration);
         _rules.TryRemove(userId, out _);
+        CacheMetrics.Invalidated(RulesCacheName);
     }
 
     public async Task<JsonObject> CountAsync(UserId user, string roomId, StreamPositionVector upTo, CancellationToken ct)
@@ -72,7 +77,11 @@ public sealed class UnreadCounter(NpgsqlDataSource dataSource, PushRulesReader p
     {
         var userId = user.ToString();
         if (_rules.TryGetValue(userId, out var rules))
+        {
+            CacheMetrics.Hit(RulesCacheName);
             return rules;
+        }
+        CacheMetrics.Miss(RulesCacheName);
         // A change applied while the rules load must not leave the old set cached.
         var generation = Interlocked.Read(ref _rulesGeneration);
         rules = await pushRules.GetRuleSetAsync(user, ct);

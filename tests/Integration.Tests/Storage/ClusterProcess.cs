@@ -24,13 +24,15 @@ internal sealed class ClusterProcess : IAsyncDisposable
     /// <summary>Everything the process printed so far, for assertions and failure messages.</summary>
     public string Output => string.Join('\n', _output);
 
-    public static ClusterProcess StartMain(string postgres) =>
-        Start("Cluster.Main.dll", postgres, port => ["--port", port.ToString(), "--instance", "main"]);
+    /// <param name="environment">Extra environment variables (settings such as <c>Logging__LogLevel__X</c>).</param>
+    public static ClusterProcess StartMain(string postgres, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start("Cluster.Main.dll", postgres, port => ["--port", port.ToString(), "--instance", "main"], environment);
 
     public static ClusterProcess StartWorker(string postgres, string instance) =>
         Start("Cluster.Workers.dll", postgres, port => ["--urls", $"http://127.0.0.1:{port}", "--instance", instance]);
 
-    private static ClusterProcess Start(string dll, string postgres, Func<int, string[]> arguments)
+    private static ClusterProcess Start(
+        string dll, string postgres, Func<int, string[]> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, dll), .. arguments(port)])
@@ -41,6 +43,8 @@ internal sealed class ClusterProcess : IAsyncDisposable
         };
         start.Environment["Cluster__Postgres"] = postgres;
         start.Environment.Remove("Cluster__Redis");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {dll}");
         var started = new ClusterProcess(process, port);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) started._output.Enqueue(e.Data); };

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Diagnostics;
 using Cluster.Replication.Bus;
 
 namespace Cluster.Replication.Tests.Bus;
@@ -93,5 +95,113 @@ public class ReplicationMessageCodecTests
         encoded[2 + 4] = 0xFF;
 
         Assert.Throws<ReplicationFormatException>(() => ReplicationMessageCodec.Decode(encoded));
+    }
+
+    private static readonly ActivityContext SampleTrace = new(
+        ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+
+    private static StreamUpdate ExtendedUpdate() => SampleUpdate() with
+    {
+        SentAt = new DateTimeOffset(2026, 11, 23, 12, 0, 0, 123, TimeSpan.Zero),
+        Traces = [new RowTrace(14, SampleTrace)],
+    };
+
+    [Test]
+    public void TheSendTimeAndRowTracesSurviveEncoding()
+    {
+        var decoded = (StreamUpdate)ReplicationMessageCodec.Decode(ReplicationMessageCodec.Encode(ExtendedUpdate()));
+
+        Assert.That(decoded.SentAt, Is.EqualTo(ExtendedUpdate().SentAt));
+        var trace = decoded.Traces!.Single();
+        Assert.That(trace.Position, Is.EqualTo(14));
+        Assert.That((trace.Context.TraceId, trace.Context.SpanId, trace.Context.TraceFlags),
+            Is.EqualTo((SampleTrace.TraceId, SampleTrace.SpanId, ActivityTraceFlags.Recorded)));
+        Assert.That(decoded.Rows.Select(r => r.Position), Is.EqualTo(new long[] { 11, 14 }));
+    }
+
+    [Test]
+    public void AnUpdateWithoutSendTimeOrTracesIsEncodedAsBeforeThem()
+    {
+        var encoded = ReplicationMessageCodec.Encode(SampleUpdate());
+
+        Assert.That(encoded, Is.EqualTo(OldFormat(SampleUpdate())), "no extension block, flags 0");
+        var decoded = (StreamUpdate)ReplicationMessageCodec.Decode(encoded);
+        Assert.That((decoded.SentAt, decoded.Traces), Is.EqualTo(((DateTimeOffset?)null, (IReadOnlyList<RowTrace>?)null)));
+    }
+
+    [Test]
+    public void AnExtensionOfANewerWriterIsSkipped()
+    {
+        // Extension count 2: tag 99 with a 3-byte body nobody here knows, then the send time.
+        var sentAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var encoded = OldFormat(SampleUpdate(), flags: 2, extensions: output =>
+        {
+            output.WriteInt32(2);
+            output.WriteByte(99);
+            output.WriteBytes(new byte[] { 7, 7, 7 });
+            output.WriteByte(1);
+            output.WriteInt32(8);
+            output.WriteInt64(sentAt.UtcTicks);
+        });
+
+        var decoded = (StreamUpdate)ReplicationMessageCodec.Decode(encoded);
+
+        Assert.That(decoded.SentAt, Is.EqualTo(sentAt));
+        Assert.That(decoded.Rows.Select(r => r.Position), Is.EqualTo(new long[] { 11, 14 }));
+    }
+
+    [Test]
+    public void EveryTruncationOfAnExtendedUpdateIsAFormatError()
+    {
+        var encoded = ReplicationMessageCodec.Encode(ExtendedUpdate());
+        for (var length = 0; length < encoded.Length; length++)
+            Assert.Throws<ReplicationFormatException>(() => ReplicationMessageCodec.Decode(encoded.AsSpan(0, length)), $"length {length}");
+    }
+
+    [Test]
+    public void AnEmptyTraceContextIsAFormatError()
+    {
+        var encoded = OldFormat(SampleUpdate(), flags: 2, extensions: output =>
+        {
+            output.WriteInt32(1);
+            output.WriteByte(2);
+            output.WriteInt32(4 + 33);
+            output.WriteInt32(1);
+            output.WriteInt64(14);
+            output.Write(new byte[16 + 8]);
+            output.WriteByte(1);
+        });
+
+        Assert.Throws<ReplicationFormatException>(() => ReplicationMessageCodec.Decode(encoded));
+    }
+
+    [Test]
+    public void AnImplausibleExtensionCountIsAFormatError()
+    {
+        var encoded = OldFormat(SampleUpdate(), flags: 2, extensions: output => output.WriteInt32(int.MaxValue));
+
+        Assert.Throws<ReplicationFormatException>(() => ReplicationMessageCodec.Decode(encoded));
+    }
+
+    // The format as it was before the extension block: version, kind, fields, rows; optionally
+    // with other flags and an extension block written by the test.
+    private static byte[] OldFormat(StreamUpdate update, byte flags = 0, Action<ArrayBufferWriter<byte>>? extensions = null)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        output.WriteByte(1);
+        output.WriteByte(1);
+        output.WriteString(update.Stream);
+        output.WriteInt32(update.WriterId);
+        output.WriteInt64(update.PreviousPosition);
+        output.WriteInt64(update.Position);
+        output.WriteByte(flags);
+        output.WriteInt32(update.Rows.Count);
+        foreach (var row in update.Rows)
+        {
+            output.WriteInt64(row.Position);
+            output.WriteBytes(row.Payload.Span);
+        }
+        extensions?.Invoke(output);
+        return output.WrittenSpan.ToArray();
     }
 }
