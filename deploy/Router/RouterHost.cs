@@ -1,3 +1,4 @@
+using Cluster.Shared.Hosting;
 using Cluster.Router.Affinity;
 using Cluster.Router.Health;
 using Cluster.Router.Pipeline;
@@ -27,6 +28,8 @@ public static class RouterHost
         builder.WebHost.UseUrls($"http://{topology.Router.Listen}");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = topology.Router.MaxRequestBodyBytes);
         builder.Services.AddSingleton(topology);
+        // Logs like every process's, and the first span of each request's trace when OTLP is set.
+        builder.AddClusterTelemetry("router");
         builder.Services.AddSingleton<ILoadBalancingPolicy, UserAffinityPolicy>();
         builder.Services.AddSingleton<IPassiveHealthCheckPolicy, ConnectFailurePolicy>();
         builder.Services.AddReverseProxy().LoadFromMemory(proxy.Routes, proxy.Clusters);
