@@ -46,7 +46,7 @@ public sealed class DatabaseRoundTrips : IDisposable
     public void Dispose() => _listener.Dispose();
 
     private static string Describe(Activity activity) =>
-        string.Join(" | ", activity.TagObjects.Select(t => $"{t.Key}={t.Value}"));
+        (activity.GetTagItem("db.query.text") as string ?? activity.DisplayName).ReplaceLineEndings(" ");
 
     private sealed class Tagged
     {

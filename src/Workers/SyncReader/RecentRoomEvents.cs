@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using Cluster.Replication.Streams;
+using Cluster.Replication.Streams.Events;
+using Cluster.Replication.Tokens;
+using Cluster.Shared.Events;
+using Cluster.Shared.Storage.Events;
+
+namespace Cluster.Workers.SyncReader;
+
+/// <summary>
+/// Each room's newest events as the events stream brings them, so that the incremental syncs a
+/// message wakes (one per member of its room) read its timeline from memory: the first of them
+/// loads the event from PostgreSQL and the others find it loaded.
+/// </summary>
+/// <remarks>
+/// Per room it keeps the last <see cref="RowsPerRoom"/> stream rows (event ID, writer,
+/// position) in the order applied. Every row applied after <see cref="Start"/>'s position goes
+/// through <see cref="Apply"/>, so for each writer the log holds every row of the room above the
+/// larger of that position and the newest row it has dropped: a range whose lower bound covers
+/// both is answered here, anything older from PostgreSQL. The events themselves are loaded when
+/// first asked for; a redaction in the room unloads the room's events, since a loaded event
+/// does not know it was redacted. At most about <see cref="MaxLoadedEvents"/> events stay loaded:
+/// beyond that the rooms read least recently are unloaded.
+/// </remarks>
+public sealed class RecentRoomEvents(EventStore events)
+{
+    public const int RowsPerRoom = 32;
+    public const int MaxLoadedEvents = 20_000;
+
+    private readonly ConcurrentDictionary<string, RoomLog> _rooms = new(StringComparer.Ordinal);
+    private readonly Lock _evicting = new();
+    private volatile StreamPositionVector? _complete;
+    private int _loaded;
+
+    /// <summary>From here on every row passes <see cref="Apply"/>: the follower's position once the events stream has started.</summary>
+    public void Start(StreamPositionVector complete) => _complete = complete;
+
+    /// <summary>The events stream's consumer. Never throws: a row missed here would be a hole in a room's log.</summary>
+    public void Apply(StreamBatch<EventStreamRow> batch)
+    {
+        foreach (var row in batch.Rows)
+        {
+            var log = _rooms.GetOrAdd(row.Data.RoomId, _ => new RoomLog());
+            int unloaded;
+            lock (log)
+                unloaded = log.Append(row.WriterId, row.Position, row.Data);
+            if (unloaded > 0)
+                Interlocked.Add(ref _loaded, -unloaded);
+        }
+    }
+
+    /// <summary>
+    /// The room's timeline events that <paramref name="upTo"/> covers and <paramref name="after"/>
+    /// does not, oldest first: the newest <paramref name="limit"/>, and whether more lay in the
+    /// range. Null when this process does not hold the whole range (the caller asks PostgreSQL).
+    /// <paramref name="upTo"/> must not be ahead of what the events stream has applied here.
+    /// </summary>
+    public async Task<RoomEventsSlice?> TryGetTimelineAsync(
+        string roomId, StreamPositionVector after, StreamPositionVector upTo, int limit, CancellationToken ct)
+    {
+        var range = await TryGetRangeAsync(roomId, after, upTo, ct);
+        if (range is null)
+            return null;
+        return range.Count > limit ? new RoomEventsSlice([.. range.Skip(range.Count - limit)], Limited: true) : new RoomEventsSlice(range, Limited: false);
+    }
+
+    /// <summary>Every timeline event of the room in (<paramref name="after"/>, <paramref name="upTo"/>], oldest first; null when not held here.</summary>
+    public async Task<IReadOnlyList<StoredEvent>?> TryGetRangeAsync(
+        string roomId, StreamPositionVector after, StreamPositionVector upTo, CancellationToken ct)
+    {
+        if (_complete is not { } complete || !complete.IsBeforeOrEqual(after))
+            return null;
+        if (!_rooms.TryGetValue(roomId, out var log))
+            return [];
+        List<Slot> slots;
+        lock (log)
+        {
+            if (!log.Dropped.IsBeforeOrEqual(after))
+                return null;
+            slots = log.Matching(s => upTo.Covers(s.Writer, s.Position) && !after.Covers(s.Writer, s.Position));
+        }
+        var loaded = await LoadAsync(log, slots, ct);
+        if (loaded is null)
+            return null;
+        return [.. loaded.Where(e => e.IsInTimeline).OrderBy(e => e.StreamOrdering)];
+    }
+
+    /// <summary>
+    /// The room's newest timeline event at or before <paramref name="upTo"/> (for prev_batch when
+    /// a timeline is empty); null when it is not among the rows held here.
+    /// </summary>
+    public async Task<StoredEvent?> TryGetLatestAsync(string roomId, StreamPositionVector upTo, CancellationToken ct)
+    {
+        if (_complete is null || !_rooms.TryGetValue(roomId, out var log))
+            return null;
+        List<Slot> slots;
+        long dropped;
+        lock (log)
+        {
+            slots = log.Matching(s => upTo.Covers(s.Writer, s.Position));
+            dropped = log.Dropped.Maximum;
+        }
+        var latest = (await LoadAsync(log, slots, ct))?.Where(e => e.IsInTimeline).MaxBy(e => e.StreamOrdering);
+        // With several writers a dropped row may be newer than every row still held.
+        return latest is not null && latest.StreamOrdering > dropped ? latest : null;
+    }
+
+    // The slots' events, loading those not loaded yet in one query; null if one is missing from
+    // the database (it cannot be: its row was announced after it committed).
+    private async Task<List<StoredEvent>?> LoadAsync(RoomLog log, List<Slot> slots, CancellationToken ct)
+    {
+        var result = new List<StoredEvent>(slots.Count);
+        List<Slot>? missing = null;
+        long generation;
+        lock (log)
+        {
+            log.LastRead = Environment.TickCount64;
+            generation = log.Generation;
+            foreach (var slot in slots)
+            {
+                if (slot.Event is { } e)
+                    result.Add(e);
+                else
+                    (missing ??= []).Add(slot);
+            }
+        }
+        if (missing is null)
+            return result;
+        var found = await events.GetEventsAsync([.. missing.Select(s => s.EventId)], ct);
+        var kept = 0;
+        lock (log)
+        {
+            foreach (var slot in missing)
+            {
+                if (!found.TryGetValue(slot.EventId, out var e))
+                    return null;
+                result.Add(e);
+                // Loaded before a redaction of the room was applied: served, not kept.
+                if (log.Generation == generation && slot.Event is null && log.Holds(slot))
+                {
+                    slot.Event = e;
+                    kept++;
+                }
+            }
+        }
+        if (Interlocked.Add(ref _loaded, kept) > MaxLoadedEvents)
+            Evict();
+        return result;
+    }
+
+    // Unloads the rooms read least recently until a quarter of the budget is free.
+    private void Evict()
+    {
+        if (!_evicting.TryEnter())
+            return;
+        try
+        {
+            foreach (var log in _rooms.Values.OrderBy(l => Volatile.Read(ref l.LastRead)))
+            {
+                if (Volatile.Read(ref _loaded) <= MaxLoadedEvents * 3 / 4)
+                    break;
+                int unloaded;
+                lock (log)
+                    unloaded = log.Unload();
+                Interlocked.Add(ref _loaded, -unloaded);
+            }
+        }
+        finally
+        {
+            _evicting.Exit();
+        }
+    }
+
+    private sealed class Slot(int writer, long position, string eventId)
+    {
+        public int Writer { get; } = writer;
+        public long Position { get; } = position;
+        public string EventId { get; } = eventId;
+        public StoredEvent? Event { get; set; }
+    }
+
+    // One room's rows; every member is used under the log's lock (LastRead excepted).
+    private sealed class RoomLog
+    {
+        private readonly Queue<Slot> _slots = new();
+
+        /// <summary>Per writer, the newest row dropped from the log: rows at or below it are not held.</summary>
+        public StreamPositionVector Dropped { get; private set; } = StreamPositionVector.Zero;
+
+        /// <summary>Moves when loaded events become stale (a redaction), so loads in flight are not kept.</summary>
+        public long Generation { get; private set; }
+
+        public long LastRead;
+
+        public List<Slot> Matching(Func<Slot, bool> predicate) => [.. _slots.Where(predicate)];
+
+        public bool Holds(Slot slot) => _slots.Contains(slot);
+
+        /// <summary>Adds a row; returns how many loaded events it unloaded.</summary>
+        public int Append(int writer, long position, EventStreamRow row)
+        {
+            // A writer's rows come in order and once; a repeat (a catch-up overlapping) is ignored.
+            if (position <= Dropped.PositionOf(writer) || _slots.Any(s => s.Writer == writer && s.Position >= position))
+                return 0;
+            var unloaded = 0;
+            if (row.Type == RoomEventTypes.Redaction)
+                unloaded = Unload();
+            _slots.Enqueue(new Slot(writer, position, row.EventId));
+            while (_slots.Count > RowsPerRoom)
+            {
+                var oldest = _slots.Dequeue();
+                Dropped = Dropped.WithAdvanced(oldest.Writer, oldest.Position);
+                if (oldest.Event is not null)
+                    unloaded++;
+            }
+            return unloaded;
+        }
+
+        public int Unload()
+        {
+            Generation++;
+            var unloaded = 0;
+            foreach (var slot in _slots)
+            {
+                if (slot.Event is not null)
+                    unloaded++;
+                slot.Event = null;
+            }
+            return unloaded;
+        }
+    }
+}
