@@ -23,13 +23,14 @@ public class SyncRoundTripTests
         _roundTrips.Dispose();
     }
 
-    private async Task<(JsonObject Body, IReadOnlyList<string> Statements)> CountedSyncAsync(TestUser user, string since, int timeoutMs = 0)
+    private async Task<(JsonObject Body, IReadOnlyList<string> Statements)> CountedSyncAsync(
+        TestUser user, string since, int timeoutMs = 0, string? filter = null)
     {
         var tag = Guid.NewGuid().ToString("N");
         user.Client.Http.DefaultRequestHeaders.Add(DatabaseRoundTrips.Header, tag);
         try
         {
-            var body = await user.SyncAsync(since, timeoutMs);
+            var body = await user.SyncAsync(since, timeoutMs, filter);
             var statements = _roundTrips.Of(tag);
             TestContext.Out.WriteLine($"{statements.Count} round trips:");
             foreach (var statement in statements)
@@ -151,6 +152,20 @@ public class SyncRoundTripTests
         // The event itself (nobody read it before) and the device's transaction IDs.
         Assert.That(statements, Has.Count.EqualTo(2));
         Assert.That(statements, Has.Some.Contains("event_transaction_ids"));
+    }
+
+    [Test]
+    public async Task A_stored_filter_is_read_once()
+    {
+        var (_, bob, _) = await TwoUsersInARoomAsync();
+        var filterId = (await bob.Client.PostAsync($"{RoomTestHelpers.V3}/user/{Uri.EscapeDataString(bob.UserId)}/filter",
+            new JsonObject { ["room"] = new JsonObject { ["timeline"] = new JsonObject { ["limit"] = 5 } } })).Ok()["filter_id"]!.GetValue<string>();
+        var bobToken = (await bob.SyncAsync(filter: filterId)).NextBatch();
+        bobToken = (await bob.SyncAsync(bobToken, filter: filterId)).NextBatch();
+
+        var (_, statements) = await CountedSyncAsync(bob, bobToken, filter: filterId);
+
+        Assert.That(statements, Is.Empty);
     }
 
     [Test]
