@@ -105,47 +105,91 @@ public sealed class RecentRoomEvents(EventStore events)
         return latest is not null && latest.StreamOrdering > dropped ? latest : null;
     }
 
-    // The slots' events, loading those not loaded yet in one query; null if one is missing from
-    // the database (it cannot be: its row was announced after it committed).
+    // The slots' events, loading those not loaded yet in one query, shared with the syncs that
+    // ask for them meanwhile (a message wakes every member's sync at once). Null, and the caller
+    // asks PostgreSQL itself, if the load it waited for (another sync's) failed or an event is
+    // missing from the database (it cannot be: its row was announced after it committed).
     private async Task<List<StoredEvent>?> LoadAsync(RoomLog log, List<Slot> slots, CancellationToken ct)
     {
-        var result = new List<StoredEvent>(slots.Count);
-        List<Slot>? missing = null;
+        var loaded = new StoredEvent?[slots.Count];
+        List<Slot>? mine = null;
+        List<(int Index, Task<IReadOnlyDictionary<string, StoredEvent>> Load)>? theirs = null;
+        TaskCompletionSource<IReadOnlyDictionary<string, StoredEvent>>? load = null;
         long generation;
         lock (log)
         {
             log.LastRead = Environment.TickCount64;
             generation = log.Generation;
-            foreach (var slot in slots)
+            for (var i = 0; i < slots.Count; i++)
             {
+                var slot = slots[i];
                 if (slot.Event is { } e)
-                    result.Add(e);
+                    loaded[i] = e;
+                else if (slot.Loading is { } pending)
+                    (theirs ??= []).Add((i, pending));
                 else
-                    (missing ??= []).Add(slot);
-            }
-        }
-        if (missing is null)
-            return result;
-        var found = await events.GetEventsAsync([.. missing.Select(s => s.EventId)], ct);
-        var kept = 0;
-        lock (log)
-        {
-            foreach (var slot in missing)
-            {
-                if (!found.TryGetValue(slot.EventId, out var e))
-                    return null;
-                result.Add(e);
-                // Loaded before a redaction of the room was applied: served, not kept.
-                if (log.Generation == generation && slot.Event is null && log.Holds(slot))
                 {
-                    slot.Event = e;
-                    kept++;
+                    load ??= new TaskCompletionSource<IReadOnlyDictionary<string, StoredEvent>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    slot.Loading = load.Task;
+                    (mine ??= []).Add(slot);
                 }
             }
         }
-        if (Interlocked.Add(ref _loaded, kept) > MaxLoadedEvents)
-            Evict();
-        return result;
+        if (mine is not null)
+        {
+            IReadOnlyDictionary<string, StoredEvent>? found = null;
+            try
+            {
+                found = await events.GetEventsAsync([.. mine.Select(s => s.EventId)], ct);
+                load!.SetResult(found);
+            }
+            catch (Exception e)
+            {
+                load!.SetException(e);
+                // Observed here; the syncs that waited on it ask PostgreSQL themselves.
+                _ = load.Task.Exception;
+                throw;
+            }
+            finally
+            {
+                var kept = 0;
+                lock (log)
+                {
+                    foreach (var slot in mine)
+                    {
+                        slot.Loading = null;
+                        // Loaded before a redaction of the room was applied: served, not kept.
+                        if (found is not null && found.TryGetValue(slot.EventId, out var e)
+                            && log.Generation == generation && slot.Event is null && log.Holds(slot))
+                        {
+                            slot.Event = e;
+                            kept++;
+                        }
+                    }
+                }
+                if (Interlocked.Add(ref _loaded, kept) > MaxLoadedEvents)
+                    Evict();
+            }
+            for (var i = 0; i < slots.Count; i++)
+                if (loaded[i] is null && found!.TryGetValue(slots[i].EventId, out var e))
+                    loaded[i] = e;
+        }
+        if (theirs is not null)
+        {
+            foreach (var (index, pending) in theirs)
+            {
+                try
+                {
+                    if ((await pending.WaitAsync(ct)).TryGetValue(slots[index].EventId, out var e))
+                        loaded[index] = e;
+                }
+                catch (Exception) when (!ct.IsCancellationRequested)
+                {
+                    return null;
+                }
+            }
+        }
+        return loaded.Any(e => e is null) ? null : [.. loaded.Select(e => e!)];
     }
 
     // Unloads the rooms read least recently until a quarter of the budget is free.
@@ -177,6 +221,9 @@ public sealed class RecentRoomEvents(EventStore events)
         public long Position { get; } = position;
         public string EventId { get; } = eventId;
         public StoredEvent? Event { get; set; }
+
+        /// <summary>The load in flight that will bring <see cref="Event"/>, for others to wait on.</summary>
+        public Task<IReadOnlyDictionary<string, StoredEvent>>? Loading { get; set; }
     }
 
     // One room's rows; every member is used under the log's lock (LastRead excepted).

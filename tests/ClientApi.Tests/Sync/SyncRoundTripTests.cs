@@ -138,6 +138,31 @@ public class SyncRoundTripTests
     }
 
     [Test]
+    public async Task The_syncs_one_message_wakes_at_once_read_it_once_between_them()
+    {
+        var (alice, bob, roomId) = await TwoUsersInARoomAsync();
+        var others = new List<TestUser> { bob };
+        for (var i = 0; i < 3; i++)
+        {
+            var member = await _server.RegisterUserAsync();
+            (await member.JoinAsync(roomId)).Ok();
+            others.Add(member);
+        }
+        var tokens = new List<string>();
+        foreach (var member in others)
+            tokens.Add((await member.SyncAsync((await member.SyncAsync()).NextBatch())).NextBatch());
+
+        var polls = others.Select((member, i) => CountedSyncAsync(member, tokens[i], timeoutMs: 10_000)).ToList();
+        await Task.Delay(200);
+        await alice.SendMessageAsync(roomId, "to all of you");
+        var results = await Task.WhenAll(polls);
+
+        foreach (var (body, _) in results)
+            Assert.That(body.JoinedRoom(roomId)!.TimelineBodies(), Is.EqualTo(new[] { "to all of you" }));
+        Assert.That(results.SelectMany(r => r.Statements), Has.Exactly(1).Items.And.All.Contains("event_id = ANY"));
+    }
+
+    [Test]
     public async Task The_senders_own_sync_reads_only_its_transaction_ids()
     {
         var (alice, _, roomId) = await TwoUsersInARoomAsync();
