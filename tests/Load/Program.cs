@@ -4,7 +4,7 @@ using Cluster.Load;
 
 // Drives N users in M rooms over HTTP: each user long-polls /sync; one paced loop sends messages
 // from random members. Reports send latency, send-to-sync delivery latency (to every other member
-// of the room), messages/s, and the server's RSS when --pid names it.
+// of the room), messages/s, and per server process RSS and CPU when --pid or --pids-dir names them.
 if (args.Contains("--help"))
 {
     Console.WriteLine(LoadOptions.Usage);
@@ -78,7 +78,8 @@ var syncers = users.Where(_ => options.Sync).Select(user => Task.Run(async () =>
 })).ToArray();
 
 await Task.Delay(TimeSpan.FromSeconds(2));
-var rssIdle = ReadRss(options.ServerPid);
+var processes = ProcessSampler.From(options);
+processes.RecordIdle();
 Console.WriteLine($"Sending {options.MessagesPerSecond}/s for {options.Duration.TotalSeconds} s after {options.Warmup.TotalSeconds} s of warm-up");
 var send = new Samples();
 var sendErrors = 0;
@@ -87,7 +88,6 @@ var random = new Random(42);
 var start = Stopwatch.GetTimestamp();
 var total = (int)(options.MessagesPerSecond * (options.Warmup + options.Duration).TotalSeconds);
 var inFlight = new List<Task>();
-long peakRss = 0;
 for (var k = 0; k < total; k++)
 {
     var due = start + (long)(k / options.MessagesPerSecond * Stopwatch.Frequency);
@@ -99,9 +99,10 @@ for (var k = 0; k < total; k++)
         measuring = true;
         start = Stopwatch.GetTimestamp() - (long)(k / options.MessagesPerSecond * Stopwatch.Frequency);
         Interlocked.Exchange(ref sent, 0);
+        processes.StartWindow();
     }
     if (k % 200 == 0)
-        peakRss = Math.Max(peakRss, ReadRss(options.ServerPid) ?? 0);
+        processes.SampleRss();
     var r = random.Next(options.Rooms);
     var sender = users[members[r][random.Next(members[r].Length)]];
     var id = $"{run}-{k}";
@@ -131,7 +132,8 @@ for (var k = 0; k < total; k++)
 await Task.WhenAll(inFlight);
 var elapsed = Stopwatch.GetElapsedTime(start) - options.Warmup;
 await Task.Delay(TimeSpan.FromSeconds(2));
-peakRss = Math.Max(peakRss, ReadRss(options.ServerPid) ?? 0);
+processes.EndWindow();
+processes.SampleRss();
 stop.Cancel();
 await Task.WhenAll(syncers);
 
@@ -140,21 +142,6 @@ Console.WriteLine($"messages/s achieved: {sent / Math.Max(1, elapsed.TotalSecond
 Console.WriteLine($"send latency: {send.Describe()}");
 Console.WriteLine($"requests refused with 429 and retried: {matrix.RateLimited}");
 Console.WriteLine($"send-to-sync delivery latency: {delivery.Describe()}");
-if (options.ServerPid is not null)
-    Console.WriteLine($"server RSS: idle (after setup) {rssIdle / 1024 / 1024} MB, peak under load {peakRss / 1024 / 1024} MB");
+if (processes.Any)
+    processes.Report(sent);
 return sendErrors == 0 ? 0 : 1;
-
-static long? ReadRss(int? pid)
-{
-    if (pid is null)
-        return null;
-    try
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-    }
-    catch (IOException)
-    {
-        return null;
-    }
-}

@@ -44,14 +44,15 @@ public static class ReplicationServices
     /// and the streams <paramref name="ownership"/> says this instance writes. Register before any stream.
     /// </summary>
     public static IServiceCollection AddRedisReplication(
-        this IServiceCollection services, string instanceName, string redisConfiguration, IStreamOwnership ownership)
+        this IServiceCollection services, string instanceName, string redisConfiguration, IStreamOwnership ownership,
+        string channel = RedisReplicationBus.DefaultChannel)
     {
         services.TryAddSingleton(new LocalInstance(instanceName));
         services.TryAddSingleton<StreamNotifier>();
         services.TryAddSingleton<IConnectionMultiplexer>(_ =>
             ConnectionMultiplexer.Connect(RedisReplicationBus.ConnectionOptions(redisConfiguration)));
         services.TryAddSingleton<IReplicationBus>(provider => RedisReplicationBus.Create(
-            provider.GetRequiredService<IConnectionMultiplexer>(),
+            provider.GetRequiredService<IConnectionMultiplexer>(), channel,
             logger: provider.GetRequiredService<ILogger<RedisReplicationBus>>()));
         services.TryAddSingleton(ownership);
         services.AddHostedService<RegisterLocalInstance>();

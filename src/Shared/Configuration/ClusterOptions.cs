@@ -18,6 +18,12 @@ public sealed class ClusterOptions
     public string? Redis { get; set; }
 
     /// <summary>
+    /// The Redis pub/sub channel of the cluster's replication. Clusters that share one Redis server
+    /// (test clusters, say) need one each: writer IDs of different databases would collide.
+    /// </summary>
+    public string RedisChannel { get; set; } = "cluster.replication";
+
+    /// <summary>
     /// The server's signing key file (Synapse's format, one <c>ed25519 version seed</c> line; the
     /// first key signs). Unset: a key is generated once and kept in the database, shared by
     /// every process of the cluster.

@@ -12,6 +12,13 @@ public interface IRoleModule
     /// <summary>The role's name in topology files and on the command line (<c>--roles</c>).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Other roles whose processes host this module too (a client reader serving the stream
+    /// writers' endpoints, sending the writes on to the stream's writer). A process hosts each
+    /// module once, whichever of its roles brought it.
+    /// </summary>
+    IReadOnlyCollection<string> AlsoHostedBy => [];
+
     void AddServices(IServiceCollection services, IConfiguration configuration);
 
     void MapEndpoints(IEndpointRouteBuilder endpoints);

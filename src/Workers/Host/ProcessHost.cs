@@ -1,3 +1,4 @@
+using Cluster.Replication.Bus;
 using Cluster.Replication.Hosting;
 using Cluster.Shared.Configuration;
 using Cluster.Shared.Configuration.Topology;
@@ -62,7 +63,9 @@ public static class ProcessHost
                 var redis = builder.Configuration[$"{ClusterOptions.Section}:{nameof(ClusterOptions.Redis)}"];
                 if (redis is not { Length: > 0 })
                     throw new ArgumentException("A worker cluster needs Redis (Cluster:Redis): the processes replicate through it.");
-                builder.Services.AddRedisReplication(instance.Name, redis, new TopologyStreamOwnership(topology, instance));
+                var channel = builder.Configuration[$"{ClusterOptions.Section}:{nameof(ClusterOptions.RedisChannel)}"];
+                builder.Services.AddRedisReplication(instance.Name, redis, new TopologyStreamOwnership(topology, instance),
+                    channel is { Length: > 0 } ? channel : RedisReplicationBus.DefaultChannel);
                 builder.Services.TryAddSingleton<InternalClient>();
             }
             else
@@ -79,6 +82,7 @@ public static class ProcessHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseRouterForwardedHeaders(cluster);
         app.UseClientApiPlumbing();
         app.MapClusterMetrics();
         app.MapGet("/health", () => Results.Text("OK"));
@@ -111,7 +115,7 @@ public static class ProcessHost
 
     private static IReadOnlyList<IRoleModule> ModulesOf(ClusterContext cluster, ProcessKind kind) =>
         cluster.Instance is { } instance
-            ? [.. RoleRegistry.Modules.Where(m => instance.Has(m.Name))]
+            ? RoleRegistry.ModulesFor(instance.Roles)
             : kind == ProcessKind.Main ? RoleRegistry.Modules : [];
 
     // In a cluster the topology says where to listen: the public address the router forwards

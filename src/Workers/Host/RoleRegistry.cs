@@ -33,5 +33,10 @@ public static class RoleRegistry
         new ClientReader.Rooms.RoomsReaderModule(),
         new SyncReader.SyncModule(),
         new ClientReader.Messages.MessagesModule(),
+        new Background.BackgroundModule(),
     ];
+
+    /// <summary>The modules a process with <paramref name="roles"/> hosts, each once, in registration order.</summary>
+    public static IReadOnlyList<IRoleModule> ModulesFor(IReadOnlyCollection<string> roles) =>
+        [.. Modules.Where(m => roles.Contains(m.Name) || m.AlsoHostedBy.Any(roles.Contains))];
 }

@@ -34,7 +34,7 @@ public sealed class DeviceStore(NpgsqlDataSource dataSource)
         NpgsqlConnection connection, UserId user, string? deviceId, string? displayName, string? ip, CancellationToken ct)
     {
         deviceId ??= DeviceIds.Generate();
-        var token = AccessTokens.Generate();
+        var token = AccessTokens.Generate(user);
         // One round trip, one implicit transaction: the device exists before its token does.
         await using var batch = new NpgsqlBatch(connection)
         {

@@ -17,20 +17,20 @@ internal static class AccountDataEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientPut("user/{userId}/account_data/{type}", (HttpContext context, string userId, string type, AccountDataWriter writer) =>
+        app.MapClientPut("user/{userId}/account_data/{type}", (HttpContext context, string userId, string type, IAccountDataWriter writer) =>
             PutAsync(context, userId, AccountDataRow.Global, type, writer)).RequireAccessToken();
         app.MapClientGet("user/{userId}/account_data/{type}",
             (HttpContext context, string userId, string type, AccountDataReader reader, PushRulesReader pushRules) =>
                 GetAsync(context, userId, AccountDataRow.Global, type, reader, pushRules)).RequireAccessToken();
         app.MapClientPut("user/{userId}/rooms/{roomId}/account_data/{type}",
-            (HttpContext context, string userId, string roomId, string type, AccountDataWriter writer) =>
+            (HttpContext context, string userId, string roomId, string type, IAccountDataWriter writer) =>
                 PutAsync(context, userId, roomId, type, writer)).RequireAccessToken();
         app.MapClientGet("user/{userId}/rooms/{roomId}/account_data/{type}",
             (HttpContext context, string userId, string roomId, string type, AccountDataReader reader, PushRulesReader pushRules) =>
                 GetAsync(context, userId, roomId, type, reader, pushRules)).RequireAccessToken();
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, string userId, string roomId, string type, AccountDataWriter writer)
+    private static async Task<IResult> PutAsync(HttpContext context, string userId, string roomId, string type, IAccountDataWriter writer)
     {
         var user = RequestIds.RequireSelf(context, userId, "add account data");
         var room = roomId.Length == 0 ? roomId : RequestIds.Room(roomId).ToString();

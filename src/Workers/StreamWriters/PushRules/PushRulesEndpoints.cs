@@ -36,7 +36,7 @@ internal static class PushRulesEndpoints
             Results.Json(new JsonObject { ["actions"] = (await FindAsync(context, kind, ruleId, reader)).Actions.DeepClone() }))
             .RequireAccessToken();
 
-        app.MapClientPut(Rule, async (HttpContext context, string kind, string ruleId, PushRulesWriter writer) =>
+        app.MapClientPut(Rule, async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
         {
             var parsedKind = Kind(kind);
             var id = RequestIds.Decode(ruleId);
@@ -49,7 +49,7 @@ internal static class PushRulesEndpoints
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
 
-        app.MapClientDelete(Rule, async (HttpContext context, string kind, string ruleId, PushRulesWriter writer) =>
+        app.MapClientDelete(Rule, async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
         {
             var parsedKind = Kind(kind);
             var id = RequestIds.Decode(ruleId);
@@ -59,7 +59,7 @@ internal static class PushRulesEndpoints
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
 
-        app.MapClientPut(Rule + "/enabled", async (HttpContext context, string kind, string ruleId, PushRulesWriter writer) =>
+        app.MapClientPut(Rule + "/enabled", async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
         {
             var parsedKind = Kind(kind);
             var body = await RequestBody.ReadObjectAsync(context);
@@ -68,7 +68,7 @@ internal static class PushRulesEndpoints
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
 
-        app.MapClientPut(Rule + "/actions", async (HttpContext context, string kind, string ruleId, PushRulesWriter writer) =>
+        app.MapClientPut(Rule + "/actions", async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
         {
             var parsedKind = Kind(kind);
             var body = await RequestBody.ReadObjectAsync(context);

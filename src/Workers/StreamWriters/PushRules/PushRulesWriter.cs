@@ -6,6 +6,7 @@ using Cluster.Replication.Streams.PushRules;
 using Cluster.Shared.Http;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.Push;
+using Cluster.Workers.StreamWriters.Common;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -17,18 +18,31 @@ public sealed record NewPushRule(PushRuleKind Kind, string RuleId, JsonArray Act
 /// <summary>
 /// Changes a user's push rules. Each change runs in one transaction that holds the user's lock,
 /// rewrites what it must and writes a push_rules stream row, so /sync sends the new ruleset.
+/// Runs on the instance that writes the push rules stream.
 /// </summary>
-public sealed class PushRulesWriter(StreamHost<PushRulesRow> stream, NpgsqlDataSource dataSource, StreamNotifier notifier)
+public sealed class PushRulesWriter(StreamHost<PushRulesRow> stream, NpgsqlDataSource dataSource, StreamNotifier notifier) : IPushRulesWriter
 {
     /// <summary>User-defined rules per kind; more are refused, so a ruleset stays small enough to evaluate per event.</summary>
     public const int MaxRulesPerKind = 500;
+
+    Task IPushRulesWriter.PutAsync(UserId user, NewPushRule rule, string? before, string? after, CancellationToken cancellationToken) =>
+        PutAsync(user, rule, before, after, cancellationToken);
+
+    Task IPushRulesWriter.DeleteAsync(UserId user, PushRuleKind kind, string ruleId, CancellationToken cancellationToken) =>
+        DeleteAsync(user, kind, ruleId, cancellationToken);
+
+    Task IPushRulesWriter.SetEnabledAsync(UserId user, PushRuleKind kind, string ruleId, bool enabled, CancellationToken cancellationToken) =>
+        SetEnabledAsync(user, kind, ruleId, enabled, cancellationToken);
+
+    Task IPushRulesWriter.SetActionsAsync(UserId user, PushRuleKind kind, string ruleId, JsonArray actions, CancellationToken cancellationToken) =>
+        SetActionsAsync(user, kind, ruleId, actions, cancellationToken);
 
     /// <summary>
     /// Adds or replaces a user-defined rule. <paramref name="before"/> (which wins when both are
     /// given) or <paramref name="after"/> place it next to another user-defined rule of the kind;
     /// otherwise a new rule goes first and a replaced one keeps its place.
     /// </summary>
-    public Task PutAsync(UserId user, NewPushRule rule, string? before, string? after, CancellationToken cancellationToken) =>
+    public Task<StreamWritten?> PutAsync(UserId user, NewPushRule rule, string? before, string? after, CancellationToken cancellationToken) =>
         ChangeAsync(user, async (connection, ct) =>
         {
             var rules = await LoadKindAsync(connection, user, rule.Kind, ct);
@@ -59,7 +73,7 @@ public sealed class PushRulesWriter(StreamHost<PushRulesRow> stream, NpgsqlDataS
         }, cancellationToken);
 
     /// <summary>Deletes a user-defined rule; 404 M_NOT_FOUND if there is none.</summary>
-    public Task DeleteAsync(UserId user, PushRuleKind kind, string ruleId, CancellationToken cancellationToken) =>
+    public Task<StreamWritten?> DeleteAsync(UserId user, PushRuleKind kind, string ruleId, CancellationToken cancellationToken) =>
         ChangeAsync(user, async (connection, ct) =>
         {
             await using var command = new NpgsqlCommand(
@@ -72,14 +86,14 @@ public sealed class PushRulesWriter(StreamHost<PushRulesRow> stream, NpgsqlDataS
         }, cancellationToken);
 
     /// <summary>Enables or disables any rule, server defaults included; 404 M_NOT_FOUND if there is none.</summary>
-    public Task SetEnabledAsync(UserId user, PushRuleKind kind, string ruleId, bool enabled, CancellationToken cancellationToken) =>
+    public Task<StreamWritten?> SetEnabledAsync(UserId user, PushRuleKind kind, string ruleId, bool enabled, CancellationToken cancellationToken) =>
         SetAttributeAsync(user, kind, ruleId, "enabled", enabled, NpgsqlDbType.Boolean, cancellationToken);
 
     /// <summary>Replaces any rule's actions, server defaults included; 404 M_NOT_FOUND if there is none.</summary>
-    public Task SetActionsAsync(UserId user, PushRuleKind kind, string ruleId, JsonArray actions, CancellationToken cancellationToken) =>
+    public Task<StreamWritten?> SetActionsAsync(UserId user, PushRuleKind kind, string ruleId, JsonArray actions, CancellationToken cancellationToken) =>
         SetAttributeAsync(user, kind, ruleId, "actions", actions.ToJsonString(), NpgsqlDbType.Jsonb, cancellationToken);
 
-    private Task SetAttributeAsync(
+    private Task<StreamWritten?> SetAttributeAsync(
         UserId user, PushRuleKind kind, string ruleId, string column, object value, NpgsqlDbType type, CancellationToken cancellationToken) =>
         ChangeAsync(user, async (connection, ct) =>
         {
@@ -109,7 +123,7 @@ public sealed class PushRulesWriter(StreamHost<PushRulesRow> stream, NpgsqlDataS
             }
         }, cancellationToken);
 
-    private async Task ChangeAsync(UserId user, Func<NpgsqlConnection, CancellationToken, Task> change, CancellationToken cancellationToken)
+    private async Task<StreamWritten?> ChangeAsync(UserId user, Func<NpgsqlConnection, CancellationToken, Task> change, CancellationToken cancellationToken)
     {
         var rows = await StreamTransaction.WriteAsync(stream, dataSource, async (connection, _, ct) =>
         {
@@ -123,6 +137,7 @@ public sealed class PushRulesWriter(StreamHost<PushRulesRow> stream, NpgsqlDataS
             return [new PushRulesRow(user.ToString())];
         }, cancellationToken);
         await OwnWrites.WaitUntilVisibleAsync(notifier, stream.Name, rows, cancellationToken);
+        return StreamWritten.Of(stream.Name, rows);
     }
 
     private static async Task<List<PushRule>> LoadKindAsync(NpgsqlConnection connection, UserId user, PushRuleKind kind, CancellationToken ct) =>

@@ -61,8 +61,12 @@ internal static class ReceiptEndpoints
     }
 }
 
-/// <summary>Checks and stores receipts and the read marker for the requester in a room.</summary>
-public sealed class ReadMarkers(RoomMembershipStore membership, EventStore events, ReceiptWriter receipts, AccountDataWriter accountData)
+/// <summary>
+/// Checks and stores receipts and the read marker for the requester in a room: the receipts
+/// through the receipts stream's writer, the marker through the account data stream's, each
+/// wherever the topology puts it.
+/// </summary>
+public sealed class ReadMarkers(RoomMembershipStore membership, EventStore events, IReceiptWriter receipts, IAccountDataWriter accountData)
 {
     public async Task SetAsync(HttpContext context, RoomId room, IReadOnlyList<(string Type, EventId Event, string? ThreadId)> marks)
     {
@@ -77,7 +81,7 @@ public sealed class ReadMarkers(RoomMembershipStore membership, EventStore event
 
         var receiptRows = marks
             .Where(m => m.Type != ReceiptTypes.FullyRead)
-            .Select(m => (m.Type, m.Event.ToString(), m.ThreadId))
+            .Select(m => new ReceiptMark(m.Type, m.Event.ToString(), m.ThreadId))
             .ToList();
         await receipts.WriteAsync(roomId, user, receiptRows, ct);
         foreach (var mark in marks.Where(m => m.Type == ReceiptTypes.FullyRead))

@@ -9,13 +9,14 @@ internal static class SendToDeviceEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapClientPut("sendToDevice/{eventType}/{txnId}", async (
-            HttpContext context, string eventType, string txnId, ToDeviceSender sender) =>
+            HttpContext context, string eventType, string txnId, IToDeviceSender sender) =>
         {
             var type = RequestIds.Opaque(eventType, "event type");
             var txn = RequestIds.Opaque(txnId, "transaction ID");
             var body = await RequestBody.ReadObjectAsync(context);
             var messages = body.RequiredObject("messages");
-            await sender.SendAsync(context.Requester(), type, txn, messages, context.RequestAborted);
+            var requester = context.Requester();
+            await sender.SendAsync(requester.User, requester.DeviceId, type, txn, messages, context.RequestAborted);
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
 }

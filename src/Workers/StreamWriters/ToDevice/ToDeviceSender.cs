@@ -7,6 +7,7 @@ using Cluster.Shared.Configuration;
 using Cluster.Shared.Http;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.Json;
+using Cluster.Workers.StreamWriters.Common;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -15,21 +16,27 @@ namespace Cluster.Workers.StreamWriters.ToDevice;
 
 /// <summary>
 /// Queues send-to-device messages for local devices, one row per recipient device, together
-/// with the sender's transaction ID so that a retried request sends nothing twice.
+/// with the sender's transaction ID so that a retried request sends nothing twice. Runs on the
+/// instance that writes the to-device stream.
 /// </summary>
 public sealed class ToDeviceSender(
     StreamHost<ToDeviceRow> stream, NpgsqlDataSource dataSource, StreamNotifier notifier,
-    IOptions<ClusterOptions> options, ILogger<ToDeviceSender> logger)
+    IOptions<ClusterOptions> options, ILogger<ToDeviceSender> logger) : IToDeviceSender
 {
     /// <summary>A request may reach at most this many devices ("*" included), so one request cannot flood the inboxes.</summary>
     public const int MaxRecipientDevices = 10_000;
 
+    Task IToDeviceSender.SendAsync(
+        UserId sender, string senderDevice, string type, string txnId, JsonObject messages, CancellationToken cancellationToken) =>
+        SendAsync(sender, senderDevice, type, txnId, messages, cancellationToken);
+
     /// <summary>
     /// Parses <c>messages</c> ({user ID: {device ID or "*": content}}) and queues them. Remote
-    /// users are skipped (federation is not built). Returns the number of messages queued; 0
-    /// for a transaction ID this device used before.
+    /// users are skipped (federation is not built). Returns where the messages landed; null when
+    /// none were queued (a transaction ID this device used before, or no such devices).
     /// </summary>
-    public async Task<int> SendAsync(Requester sender, string type, string txnId, JsonObject messages, CancellationToken cancellationToken)
+    public async Task<StreamWritten?> SendAsync(
+        UserId sender, string senderDevice, string type, string txnId, JsonObject messages, CancellationToken cancellationToken)
     {
         var serverName = options.Value.ServerName;
         var local = new Dictionary<string, Dictionary<string, byte[]>>(StringComparer.Ordinal);
@@ -55,10 +62,10 @@ public sealed class ToDeviceSender(
         if (remote > 0)
             logger.LogDebug("Dropped to-device messages for {RemoteUsers} remote users: federation is not built", remote);
 
-        var senderId = sender.User.ToString();
+        var senderId = sender.ToString();
         var rows = await StreamTransaction.WriteAsync(stream, dataSource, async (connection, transaction, ct) =>
         {
-            if (!await RecordTransactionAsync(connection, senderId, sender.DeviceId, txnId, ct))
+            if (!await RecordTransactionAsync(connection, senderId, senderDevice, txnId, ct))
                 return [];
             var known = await KnownDevicesAsync(connection, local.Keys, ct);
             var data = new List<ToDeviceRow>();
@@ -79,7 +86,7 @@ public sealed class ToDeviceSender(
             return data;
         }, cancellationToken);
         await OwnWrites.WaitUntilVisibleAsync(notifier, stream.Name, rows, cancellationToken);
-        return rows.Count;
+        return StreamWritten.Of(stream.Name, rows);
     }
 
     private static async Task<bool> RecordTransactionAsync(

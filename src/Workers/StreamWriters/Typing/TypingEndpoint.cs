@@ -9,7 +9,7 @@ internal static class TypingEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapClientPut("rooms/{roomId}/typing/{userId}", async (
-            HttpContext context, string roomId, string userId, TypingWriter writer, RoomMembershipStore membership) =>
+            HttpContext context, string roomId, string userId, ITypingWriter writer, RoomMembershipStore membership) =>
         {
             var ct = context.RequestAborted;
             var user = RequestIds.RequireSelf(context, userId, "set typing");

@@ -2,6 +2,7 @@ using Cluster.Replication.Hosting;
 using Cluster.Replication.Notifier;
 using Cluster.Replication.Streams.Common;
 using Cluster.Replication.Streams.Typing;
+using Cluster.Workers.StreamWriters.Common;
 using Npgsql;
 
 namespace Cluster.Workers.StreamWriters.Typing;
@@ -10,10 +11,11 @@ namespace Cluster.Workers.StreamWriters.Typing;
 /// Writes typing changes and ends the typing it started: when a start's timeout runs out and
 /// that start is still the user's latest row, a stop row follows, so syncs see the user stop.
 /// After a restart it picks up the starts it wrote that are still pending from PostgreSQL.
+/// Only the instance that writes the typing stream uses it; elsewhere its expiry loop ends at once.
 /// </summary>
 public sealed class TypingWriter(
     StreamHost<TypingRow> stream, TypingState state, StreamNotifier notifier, NpgsqlDataSource dataSource,
-    TimeProvider time, ILogger<TypingWriter> logger) : BackgroundService
+    TimeProvider time, ILogger<TypingWriter> logger) : BackgroundService, ITypingWriter
 {
     /// <summary>Longer timeouts are cut to this: a client that vanishes stops "typing" within it.</summary>
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromSeconds(120);
@@ -29,7 +31,13 @@ public sealed class TypingWriter(
 
     private readonly record struct Pending(long ExpiresAtMs, long Position);
 
-    public async Task StartTypingAsync(string roomId, string userId, TimeSpan timeout, CancellationToken cancellationToken)
+    Task ITypingWriter.StartTypingAsync(string roomId, string userId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        StartTypingAsync(roomId, userId, timeout, cancellationToken);
+
+    Task ITypingWriter.StopTypingAsync(string roomId, string userId, CancellationToken cancellationToken) =>
+        StopTypingAsync(roomId, userId, cancellationToken);
+
+    public async Task<StreamWritten?> StartTypingAsync(string roomId, string userId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (timeout > MaxTimeout)
             timeout = MaxTimeout;
@@ -38,23 +46,28 @@ public sealed class TypingWriter(
         lock (_lock)
             _pending[(roomId, userId)] = new Pending(expires, rows[0].Position);
         await OwnWrites.WaitUntilVisibleAsync(notifier, stream.Name, rows, cancellationToken);
+        return StreamWritten.Of(stream.Name, rows);
     }
 
     /// <summary>
     /// Always writes the stop: a start taken by another writer may not have reached this
     /// process yet, so "not typing here" proves nothing.
     /// </summary>
-    public async Task StopTypingAsync(string roomId, string userId, CancellationToken cancellationToken)
+    public async Task<StreamWritten?> StopTypingAsync(string roomId, string userId, CancellationToken cancellationToken)
     {
         var rows = await stream.Writer.WriteAsync(
             [new TypingRow(roomId, userId, false, time.GetUtcNow().ToUnixTimeMilliseconds())], cancellationToken);
         lock (_lock)
             _pending.Remove((roomId, userId));
         await OwnWrites.WaitUntilVisibleAsync(notifier, stream.Name, rows, cancellationToken);
+        return StreamWritten.Of(stream.Name, rows);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Only the typing stream's writer expires typing: the starts to expire are the ones it wrote.
+        if (!stream.Writes)
+            return;
         try
         {
             await RecoverAsync(stoppingToken);

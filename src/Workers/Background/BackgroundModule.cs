@@ -1,0 +1,41 @@
+using Cluster.Workers.Host;
+
+namespace Cluster.Workers.Background;
+
+/// <summary>
+/// The background role: housekeeping no request waits for. Today it prunes the cache
+/// invalidation stream; one instance of the role is enough (the jobs are idempotent, so a
+/// second one only repeats work).
+/// </summary>
+public sealed class BackgroundModule : IRoleModule
+{
+    public string Name => "background";
+
+    public void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PruningOptions>().Bind(configuration.GetSection(PruningOptions.Section))
+            .Validate(o => o.CacheInvalidationRetention > TimeSpan.Zero && o.Interval > TimeSpan.Zero,
+                "Cluster:Background retention and interval must be positive")
+            .ValidateOnStart();
+        services.AddSingleton<CacheInvalidationPruning>();
+        services.AddHostedService(provider => provider.GetRequiredService<CacheInvalidationPruning>());
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+    }
+}
+
+public sealed class PruningOptions
+{
+    public const string Section = "Cluster:Background";
+
+    /// <summary>
+    /// Invalidations older than this are deleted. Every process applies them within replication
+    /// lag, and one that restarts starts with empty caches, so only a process cut off from both
+    /// Redis and PostgreSQL for longer could miss one.
+    /// </summary>
+    public TimeSpan CacheInvalidationRetention { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(5);
+}

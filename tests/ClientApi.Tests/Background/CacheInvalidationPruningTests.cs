@@ -1,0 +1,28 @@
+using Cluster.ClientApi.Tests.Fixtures;
+using Cluster.Workers.Background;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Cluster.ClientApi.Tests.Background;
+
+/// <summary>The background role deletes cache invalidations past their retention and keeps the rest.</summary>
+public class CacheInvalidationPruningTests : HomeserverFixture
+{
+    [Test]
+    public async Task Invalidations_older_than_the_retention_are_deleted_and_newer_ones_kept()
+    {
+        await using var data = NpgsqlDataSource.Create(Server.DatabaseConnectionString);
+        await using (var insert = data.CreateCommand("""
+            INSERT INTO cache_invalidation_stream (stream_id, instance_id, cache_name, keys, invalidated_at)
+            SELECT s.id, (SELECT min(instance_id) FROM instances), 'pruning-test', NULL, now() - s.age
+            FROM (VALUES (-1002, interval '2 hours'), (-1001, interval '1 minute')) AS s(id, age)
+            """))
+            await insert.ExecuteNonQueryAsync();
+
+        var deleted = await Server.Services.GetRequiredService<CacheInvalidationPruning>().PruneOnceAsync(CancellationToken.None);
+
+        Assert.That(deleted, Is.GreaterThanOrEqualTo(1));
+        await using var remaining = data.CreateCommand("SELECT array_agg(stream_id ORDER BY stream_id) FROM cache_invalidation_stream WHERE cache_name = 'pruning-test'");
+        Assert.That(await remaining.ExecuteScalarAsync(), Is.EqualTo(new long[] { -1001 }));
+    }
+}
