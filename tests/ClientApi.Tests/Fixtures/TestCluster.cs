@@ -4,13 +4,9 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Cluster.Integration.Tests.Fixtures;
 using Cluster.Main;
-using Cluster.Replication.Bus;
 using Cluster.Workers.Host;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 
 namespace Cluster.ClientApi.Tests.Fixtures;
 
@@ -86,20 +82,21 @@ public sealed class TestCluster : IAsyncDisposable
             $"--Cluster:Postgres={database.ConnectionString}",
             $"--Cluster:Redis={BackingServices.Redis}",
             "--Cluster:Registration:Enabled=true",
+            // Other clusters on the same Redis (other tests, a developer's) must not see its rows.
+            $"--Cluster:RedisChannel=cluster.test.{Guid.NewGuid():N}",
         ];
-        var channel = "cluster.test." + Guid.NewGuid().ToString("N");
         var processes = new List<WebApplication>();
         var cluster = new TestCluster(processes, database, folder, addresses);
         try
         {
             // Main first: it migrates the schema the workers need.
-            var main = MainHost.Build(common, builder => Configure(builder, channel));
+            var main = MainHost.Build(common, Quiet);
             processes.Add(main);
             await main.StartAsync();
             foreach (var name in new[] { "worker-a", "worker-b" })
             {
                 var worker = ProcessHost.Build([.. common, "--instance", name], ProcessKind.Worker, addStartup: _ => { },
-                    configure: builder => Configure(builder, channel));
+                    configure: Quiet);
                 processes.Add(worker);
                 await worker.StartAsync();
             }
@@ -112,15 +109,7 @@ public sealed class TestCluster : IAsyncDisposable
         return cluster;
     }
 
-    // Quiet logs, and a bus channel of this cluster's own: other clusters on the same Redis
-    // (other tests, a developer's) must not see its rows.
-    private static void Configure(WebApplicationBuilder builder, string channel)
-    {
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IReplicationBus>(provider => RedisReplicationBus.Create(
-            provider.GetRequiredService<IConnectionMultiplexer>(), channel,
-            provider.GetRequiredService<ILogger<RedisReplicationBus>>())));
-    }
+    private static void Quiet(WebApplicationBuilder builder) => builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
     /// <summary>A client of one instance's public address.</summary>
     public MatrixTestClient NewClient(string instance, string? accessToken = null) => new(new HttpClient
