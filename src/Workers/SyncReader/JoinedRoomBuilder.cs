@@ -36,6 +36,8 @@ public sealed class JoinedRoomBuilder(
         var request = context.Request;
         var since = request.Since;
         var incremental = since is not null && !newlyJoined;
+        // From here on the room's new events are kept for the next syncs of its members.
+        recent.Want(roomId);
         var timelineSince = incremental ? since!.Events.ToStreamBound() : null;
         var (timeline, prevBatch) = await TimelineAsync(context, roomId, timelineSince, context.EventsNow.ToStreamBound(), ct, join,
             recentSince: incremental ? since!.Events : null);

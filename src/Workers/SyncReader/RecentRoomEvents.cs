@@ -8,19 +8,22 @@ using Cluster.Shared.Storage.Events;
 namespace Cluster.Workers.SyncReader;
 
 /// <summary>
-/// Each room's newest events as the events stream brings them, so that the incremental syncs a
-/// message wakes (one per member of its room) read its timeline from memory: the first of them
-/// loads the event from PostgreSQL and the others find it loaded.
+/// The newest events of the rooms this process serves syncs for, as the events stream brings
+/// them, so that the incremental syncs a message wakes (one per member of its room) read its
+/// timeline from memory: the first of them loads the event from PostgreSQL and the others find
+/// it loaded.
 /// </summary>
 /// <remarks>
-/// Per room it keeps the last <see cref="RowsPerRoom"/> stream rows (event ID, writer,
-/// position) in the order applied. Every row applied after <see cref="Start"/>'s position goes
-/// through <see cref="Apply"/>, so for each writer the log holds every row of the room above the
-/// larger of that position and the newest row it has dropped: a range whose lower bound covers
-/// both is answered here, anything older from PostgreSQL. The events themselves are loaded when
-/// first asked for; a redaction in the room unloads the room's events, since a loaded event
-/// does not know it was redacted. At most about <see cref="MaxLoadedEvents"/> events stay loaded:
-/// beyond that the rooms read least recently are unloaded.
+/// A room gets a log the first time a sync asks for it (<see cref="Want"/>); from then on the
+/// log keeps the room's last <see cref="RowsPerRoom"/> stream rows (event ID, writer, position)
+/// in the order applied. Rows applied before the log existed, and rows it has dropped, are below
+/// its <c>Dropped</c> vector; every row applied after goes through <see cref="Apply"/>. So a
+/// range whose lower bound covers both that vector and <see cref="Start"/>'s position (below
+/// which rows were never applied here) is answered from the log, anything older from
+/// PostgreSQL. The events themselves are loaded when first asked for; a redaction in the room
+/// unloads the room's events, since a loaded event does not know it was redacted. At most about
+/// <see cref="MaxLoadedEvents"/> events stay loaded: beyond that the rooms read least recently
+/// are unloaded.
 /// </remarks>
 public sealed class RecentRoomEvents(EventStore events)
 {
@@ -29,6 +32,10 @@ public sealed class RecentRoomEvents(EventStore events)
 
     private readonly ConcurrentDictionary<string, RoomLog> _rooms = new(StringComparer.Ordinal);
     private readonly Lock _evicting = new();
+    // Held by Apply for a whole batch, and by Want: a log is created between two batches, with
+    // every row applied so far below its Dropped vector.
+    private readonly Lock _applying = new();
+    private StreamPositionVector _applied = StreamPositionVector.Zero;
     private volatile StreamPositionVector? _complete;
     private int _loaded;
 
@@ -38,15 +45,28 @@ public sealed class RecentRoomEvents(EventStore events)
     /// <summary>The events stream's consumer. Never throws: a row missed here would be a hole in a room's log.</summary>
     public void Apply(StreamBatch<EventStreamRow> batch)
     {
-        foreach (var row in batch.Rows)
+        var unloaded = 0;
+        lock (_applying)
         {
-            var log = _rooms.GetOrAdd(row.Data.RoomId, _ => new RoomLog());
-            int unloaded;
-            lock (log)
-                unloaded = log.Append(row.WriterId, row.Position, row.Data);
-            if (unloaded > 0)
-                Interlocked.Add(ref _loaded, -unloaded);
+            foreach (var row in batch.Rows)
+            {
+                if (_rooms.TryGetValue(row.Data.RoomId, out var log))
+                    lock (log)
+                        unloaded += log.Append(row.WriterId, row.Position, row.Data);
+            }
+            _applied = _applied.WithAdvanced(batch.WriterId, batch.Position);
         }
+        if (unloaded > 0)
+            Interlocked.Add(ref _loaded, -unloaded);
+    }
+
+    /// <summary>Starts keeping the room's events (syncs from tokens minted after this are served from memory).</summary>
+    public void Want(string roomId)
+    {
+        if (_complete is null || _rooms.ContainsKey(roomId))
+            return;
+        lock (_applying)
+            _rooms.TryAdd(roomId, new RoomLog(_applied));
     }
 
     /// <summary>
@@ -71,7 +91,10 @@ public sealed class RecentRoomEvents(EventStore events)
         if (_complete is not { } complete || !complete.IsBeforeOrEqual(after))
             return null;
         if (!_rooms.TryGetValue(roomId, out var log))
-            return [];
+        {
+            Want(roomId);
+            return null;
+        }
         List<Slot> slots;
         lock (log)
         {
@@ -92,7 +115,10 @@ public sealed class RecentRoomEvents(EventStore events)
     public async Task<StoredEvent?> TryGetLatestAsync(string roomId, StreamPositionVector upTo, CancellationToken ct)
     {
         if (_complete is null || !_rooms.TryGetValue(roomId, out var log))
+        {
+            Want(roomId);
             return null;
+        }
         List<Slot> slots;
         long dropped;
         lock (log)
@@ -227,12 +253,15 @@ public sealed class RecentRoomEvents(EventStore events)
     }
 
     // One room's rows; every member is used under the log's lock (LastRead excepted).
-    private sealed class RoomLog
+    private sealed class RoomLog(StreamPositionVector appliedBefore)
     {
         private readonly Queue<Slot> _slots = new();
 
-        /// <summary>Per writer, the newest row dropped from the log: rows at or below it are not held.</summary>
-        public StreamPositionVector Dropped { get; private set; } = StreamPositionVector.Zero;
+        /// <summary>
+        /// Per writer, what the log does not hold: rows applied before it existed, then the newest
+        /// row it has dropped. Rows above it are all held.
+        /// </summary>
+        public StreamPositionVector Dropped { get; private set; } = appliedBefore;
 
         /// <summary>Moves when loaded events become stale (a redaction), so loads in flight are not kept.</summary>
         public long Generation { get; private set; }

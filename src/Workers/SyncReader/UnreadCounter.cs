@@ -45,9 +45,11 @@ public sealed class UnreadCounter(NpgsqlDataSource dataSource, PushRulesReader p
     private readonly ConcurrentDictionary<string, PushRuleSet> _rules = new(StringComparer.Ordinal);
     private long _rulesGeneration;
 
-    // Per room, per user: the counts as of a position. Stored under _lock only if no
-    // invalidation ran since the values they rest on were read.
+    // Per room, per user: the counts as of a position; per room, the parsed state every member's
+    // rules read. Stored under _lock only if no invalidation ran since the values they rest on
+    // were read.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Counted>> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RoomRules> _rooms = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private long _countsGeneration;
 
@@ -68,6 +70,7 @@ public sealed class UnreadCounter(NpgsqlDataSource dataSource, PushRulesReader p
             {
                 _countsGeneration++;
                 _counts.TryRemove(row.Data.RoomId, out _);
+                _rooms.TryRemove(row.Data.RoomId, out _);
             }
         }
     }
@@ -103,9 +106,14 @@ public sealed class UnreadCounter(NpgsqlDataSource dataSource, PushRulesReader p
             if (_countsGeneration == generation)
             {
                 if (_counts.Count >= MaxRooms)
+                {
                     _counts.Clear();
+                    _rooms.Clear();
+                }
                 _counts.GetOrAdd(roomId, _ => new ConcurrentDictionary<string, Counted>(StringComparer.Ordinal))
                     .AddOrUpdate(userId, counted, (_, existing) => existing.At.IsBeforeOrEqual(counted.At) ? counted : existing);
+                if (counted.Context is { } context)
+                    _rooms.TryAdd(roomId, context.Room);
             }
         }
         return counted.ToJson();
@@ -128,51 +136,57 @@ public sealed class UnreadCounter(NpgsqlDataSource dataSource, PushRulesReader p
     {
         var userId = user.ToString();
         var (unread, state, joinedMembers, roomVersion) = await ReadAsync(roomId, userId, upTo, ct);
-        var context = RoomContext.From(userId, roomVersion, state, joinedMembers);
+        // The room's parsed state is shared by its members' counts while no state event arrives.
+        var room = _rooms.TryGetValue(roomId, out var known) ? known : RoomRules.From(roomVersion, state, joinedMembers);
+        var context = room is null ? null : new UserContext(room, userId, DisplayName(state));
         var outcomes = context is null ? [] : unread.Select(json => context.Evaluate(rules, json.Sender, json.Json)).ToArray();
         return new Counted(upTo, rules, context, outcomes);
     }
 
-    /// <summary>What the push rules of one user need of one room: read once per kept count.</summary>
-    private sealed class RoomContext
-    {
-        private readonly string _userId;
-        private readonly RoomVersion _version;
-        private readonly Pdu? _create;
-        private readonly Pdu? _powerLevels;
-        private readonly string? _displayName;
-        private readonly int _joinedMembers;
-        private readonly IReadOnlyDictionary<string, long>? _notificationLevels;
+    private static string? DisplayName(Dictionary<string, (string EventId, byte[] Json)> state) =>
+        state.TryGetValue(RoomEventTypes.Member, out var member)
+        && JsonNode.Parse(member.Json)?["content"]?["displayname"] is JsonValue name && name.TryGetValue<string>(out var text) ? text : null;
 
-        private RoomContext(string userId, RoomVersion version, Pdu? create, Pdu? powerLevels, string? displayName, int joinedMembers)
+    /// <summary>What push rules read of a room's state, the same for every member: parsed once per state change.</summary>
+    private sealed class RoomRules
+    {
+        private RoomRules(RoomVersion version, Pdu? create, Pdu? powerLevels, int joinedMembers)
         {
-            _userId = userId;
-            _version = version;
-            _create = create;
-            _powerLevels = powerLevels;
-            _displayName = displayName;
-            _joinedMembers = joinedMembers;
-            _notificationLevels = powerLevels is null
+            Version = version;
+            Create = create;
+            PowerLevels = powerLevels;
+            JoinedMembers = joinedMembers;
+            NotificationLevels = powerLevels is null
                 ? null
                 : PushEventContext.NotificationLevelsFrom(JsonSerializer.SerializeToElement(powerLevels.Content));
         }
 
-        public static RoomContext? From(string userId, string? roomVersion, Dictionary<string, (string EventId, byte[] Json)> state, int joinedMembers)
+        public RoomVersion Version { get; }
+        public Pdu? Create { get; }
+        public Pdu? PowerLevels { get; }
+        public int JoinedMembers { get; }
+        public IReadOnlyDictionary<string, long>? NotificationLevels { get; }
+
+        public static RoomRules? From(string? roomVersion, Dictionary<string, (string EventId, byte[] Json)> state, int joinedMembers)
         {
             if (roomVersion is null || !Versions.TryGet(roomVersion, out var version))
                 return null;
             Pdu? Parse(string type) => state.TryGetValue(type, out var e) ? Pdu.Parse(JsonNode.Parse(e.Json)!.AsObject(), version, e.EventId) : null;
-            var displayName = state.TryGetValue(RoomEventTypes.Member, out var member)
-                && JsonNode.Parse(member.Json)?["content"]?["displayname"] is JsonValue name && name.TryGetValue<string>(out var text) ? text : null;
-            return new RoomContext(userId, version, Parse(RoomEventTypes.Create), Parse(RoomEventTypes.PowerLevels), displayName, joinedMembers);
+            return new RoomRules(version, Parse(RoomEventTypes.Create), Parse(RoomEventTypes.PowerLevels), joinedMembers);
         }
+    }
+
+    /// <summary>One member's view of the room for their push rules.</summary>
+    private sealed class UserContext(RoomRules room, string userId, string? displayName)
+    {
+        public RoomRules Room => room;
 
         public Outcome Evaluate(PushRuleSet rules, string sender, byte[] json)
         {
-            var senderLevel = _create is null ? 0 : RoomPowerLevels.UserLevel(_version, _create, _powerLevels, sender);
+            var senderLevel = room.Create is null ? 0 : RoomPowerLevels.UserLevel(room.Version, room.Create, room.PowerLevels, sender);
             using var document = JsonDocument.Parse(json);
             var outcome = PushRuleEvaluator.Evaluate(rules,
-                new PushEventContext(document.RootElement, _userId, _displayName, _joinedMembers, senderLevel, _notificationLevels));
+                new PushEventContext(document.RootElement, userId, displayName, room.JoinedMembers, senderLevel, room.NotificationLevels));
             return (outcome.Notify ? Outcome.Notify : Outcome.None) | (outcome.Highlight ? Outcome.Highlight : Outcome.None);
         }
     }
@@ -189,10 +203,11 @@ public sealed class UnreadCounter(NpgsqlDataSource dataSource, PushRulesReader p
     /// Counts as of <see cref="At"/>: the outcome of each counted event, oldest first, at most
     /// <see cref="MaxCounted"/>. Never changed once built; a newer position makes a new one.
     /// </summary>
-    private sealed class Counted(StreamPositionVector at, PushRuleSet rules, RoomContext? context, Outcome[] outcomes)
+    private sealed class Counted(StreamPositionVector at, PushRuleSet rules, UserContext? context, Outcome[] outcomes)
     {
         public StreamPositionVector At { get; } = at;
         public PushRuleSet Rules { get; } = rules;
+        public UserContext? Context => context;
 
         public Counted Add(string userId, IEnumerable<Shared.Storage.Events.StoredEvent> arrived, StreamPositionVector at)
         {
