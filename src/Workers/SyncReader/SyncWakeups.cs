@@ -29,39 +29,23 @@ namespace Cluster.Workers.SyncReader;
 public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
 {
     // Per key, the newest position of each (stream, writer) applied here: a token may cover one
-    // writer's row and not another's. Every row after _complete[stream] is in it, so a sync from
-    // a token covering that can tell without asking PostgreSQL which rooms moved, whether the
-    // user's memberships changed (events rows under room and user keys), and whether it has
-    // receipts, account data, to-device messages or push rules to read at all.
+    // writer's row and not another's. Every row after _complete is in it, so a sync from a token
+    // covering _complete can also tell which rooms moved and whether the user's memberships
+    // changed (events rows under room and user keys) without asking PostgreSQL.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<(SyncStream Stream, int WriterId), long>> _newest = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Waiter, byte>> _waiters = new(StringComparer.Ordinal);
     private readonly Dictionary<SyncStream, string> _streamNames = [];
-    private readonly Dictionary<SyncStream, Func<StreamPositionVector>> _followed = [];
     private readonly StreamNotifier _notifier;
-    private readonly RecentRoomEvents _recent;
-    private volatile Dictionary<SyncStream, StreamPositionVector>? _complete;
+    private readonly StreamHost<EventStreamRow> _events;
+    private volatile StreamPositionVector? _complete;
 
     public SyncWakeups(
         StreamNotifier notifier, StreamHost<EventStreamRow> events, StreamHost<TypingRow> typing,
         StreamHost<ReceiptRow> receipts, StreamHost<AccountDataRow> accountData, StreamHost<ToDeviceRow> toDevice,
-        StreamHost<PushRulesRow> pushRules, UnreadCounter unread, SyncUserRooms userRooms, RecentRoomEvents recent)
+        StreamHost<PushRulesRow> pushRules, UnreadCounter unread)
     {
         _notifier = notifier;
-        _recent = recent;
-        // The sync reader's caches before the wake-ups: a woken sync finds them up to date.
-        events.AddConsumer(batch =>
-        {
-            recent.Apply(batch);
-            userRooms.Apply(batch);
-            unread.Apply(batch);
-            return ValueTask.CompletedTask;
-        });
-        receipts.AddConsumer(batch =>
-        {
-            foreach (var row in batch.Rows)
-                unread.ReceiptChanged(row.Data.UserId, row.Data.RoomId);
-            return ValueTask.CompletedTask;
-        });
+        _events = events;
         pushRules.AddConsumer(batch =>
         {
             foreach (var row in batch.Rows)
@@ -82,7 +66,6 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     private void Follow<TRow>(StreamHost<TRow> host, SyncStream stream, Func<TRow, string[]> keys)
     {
         _streamNames[stream] = host.Name;
-        _followed[stream] = () => host.Follower.Positions;
         host.AddConsumer(batch =>
         {
             foreach (var row in batch.Rows)
@@ -161,21 +144,9 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
                 waiters.TryRemove(waiter, out _);
     }
 
-    private bool HasRowBeyond(SyncStream stream, string key, StreamPositionVector token) =>
+    private bool HasEventsRowBeyond(string key, StreamPositionVector token) =>
         _newest.TryGetValue(key, out var newest)
-        && newest.Any(n => n.Key.Stream == stream && !token.Covers(n.Key.WriterId, n.Value));
-
-    private bool Tracks(SyncStream stream, StreamPositionVector since) =>
-        _complete is { } complete && complete[stream].IsBeforeOrEqual(since);
-
-    /// <summary>
-    /// Whether <paramref name="stream"/> may hold rows of <paramref name="key"/> that
-    /// <paramref name="since"/> does not cover (true when this process cannot tell): false lets
-    /// a sync skip that stream's query. Rows applied after the caller read the stream's position
-    /// may make it true; they are then read, as before.
-    /// </summary>
-    public bool MayHaveRowsAfter(SyncStream stream, string key, StreamPositionVector since) =>
-        !Tracks(stream, since) || HasRowBeyond(stream, key, since);
+        && newest.Any(n => n.Key.Stream == SyncStream.Events && !token.Covers(n.Key.WriterId, n.Value));
 
     /// <summary>
     /// The rooms among <paramref name="roomIds"/> with an events-stream row that
@@ -185,22 +156,21 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     /// </summary>
     public IReadOnlyList<string>? RoomsWithEventsAfter(IEnumerable<string> roomIds, StreamPositionVector since)
     {
-        if (!Tracks(SyncStream.Events, since))
+        if (_complete is not { } complete || !complete.IsBeforeOrEqual(since))
             return null;
-        return [.. roomIds.Where(room => HasRowBeyond(SyncStream.Events, RoomKey(room), since))];
+        return [.. roomIds.Where(room => HasEventsRowBeyond(RoomKey(room), since))];
     }
 
     /// <summary>Whether the user may have membership rows after <paramref name="since"/> (true when this process cannot tell).</summary>
     public bool MayHaveMembershipChanges(string userId, StreamPositionVector since) =>
-        MayHaveRowsAfter(SyncStream.Events, UserKey(userId), since);
+        _complete is not { } complete || !complete.IsBeforeOrEqual(since)
+        || HasEventsRowBeyond(UserKey(userId), since);
 
-    // Runs after the streams have started: every row after a follower's position now has
-    // passed (or will pass) the consumers above.
+    // Runs after the streams have started: every row after the follower's position now has
+    // passed (or will pass) the consumer above.
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var complete = _followed.ToDictionary(f => f.Key, f => f.Value());
-        _recent.Start(complete[SyncStream.Events]);
-        _complete = complete;
+        _complete = _events.Follower.Positions;
         return Task.CompletedTask;
     }
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Cluster.Shared.Http;
 using Cluster.Shared.Storage.Accounts;
-using Cluster.Workers.Host;
 
 namespace Cluster.Workers.ClientReader.Accounts;
 
@@ -18,8 +17,7 @@ internal static class AccountEndpoints
         app.MapClientPost("account/deactivate", DeactivateAsync).RequireAccessToken().WithUserInteractiveAuth();
     }
 
-    private static async Task<IResult> ChangePasswordAsync(
-        HttpContext context, UserStore users, UserInteractiveAuth uia, AccessTokenRevocations revocations)
+    private static async Task<IResult> ChangePasswordAsync(HttpContext context, UserStore users, UserInteractiveAuth uia)
     {
         var ct = context.RequestAborted;
         var requester = context.Requester();
@@ -30,18 +28,12 @@ internal static class AccountEndpoints
         var logoutDevices = body.OptionalBool("logout_devices") ?? true;
 
         var session = await uia.RequireAsync(body, Reauthentication.For("change_password", requester.User), ct);
-        var hash = PasswordHasher.Hash(newPassword);
-        if (logoutDevices)
-            await revocations.RevokeAsync(requester.User,
-                token => users.SetPasswordHashAsync(requester.User, hash, logOutOtherDevices: true, requester.DeviceId, token), ct);
-        else
-            await users.SetPasswordHashAsync(requester.User, hash, logOutOtherDevices: false, requester.DeviceId, ct);
+        await users.SetPasswordHashAsync(requester.User, PasswordHasher.Hash(newPassword), logoutDevices, requester.DeviceId, ct);
         await uia.FinishAsync(session, ct);
         return Results.Json(new JsonObject());
     }
 
-    private static async Task<IResult> DeactivateAsync(
-        HttpContext context, UserStore users, UserInteractiveAuth uia, AccessTokenRevocations revocations)
+    private static async Task<IResult> DeactivateAsync(HttpContext context, UserStore users, UserInteractiveAuth uia)
     {
         var ct = context.RequestAborted;
         var requester = context.Requester();
@@ -50,7 +42,7 @@ internal static class AccountEndpoints
         body.OptionalBool("erase");
 
         var session = await uia.RequireAsync(body, Reauthentication.For("deactivate", requester.User), ct);
-        await revocations.RevokeAsync(requester.User, token => users.DeactivateAsync(requester.User, token), ct);
+        await users.DeactivateAsync(requester.User, ct);
         await uia.FinishAsync(session, ct);
         // No identity server bindings are kept, so none were removed.
         return Results.Json(new JsonObject { ["id_server_unbind_result"] = "no-support" });
