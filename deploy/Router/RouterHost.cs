@@ -7,6 +7,7 @@ using Cluster.Shared.Configuration.Topology;
 using Cluster.Shared.Http;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Cluster.Router;
 
@@ -32,10 +33,18 @@ public static class RouterHost
         builder.AddClusterTelemetry("router");
         builder.Services.AddSingleton<ILoadBalancingPolicy, UserAffinityPolicy>();
         builder.Services.AddSingleton<IPassiveHealthCheckPolicy, ConnectFailurePolicy>();
-        builder.Services.AddReverseProxy().LoadFromMemory(proxy.Routes, proxy.Clusters);
+        builder.Services.AddReverseProxy().LoadFromMemory(proxy.Routes, proxy.Clusters)
+            .AddTransforms(transforms => transforms.AddRequestTransform(context =>
+            {
+                RawPathForwarding.Apply(context);
+                return ValueTask.CompletedTask;
+            }));
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // A TLS terminator on the same machine may stand in front of the router: its
+        // X-Forwarded-For names the client, as it would for a single process.
+        app.UseForwardedHeaders(LoopbackProxies.ForwardedHeaderOptions());
         app.UseCorsOnRouterAnswers();
         app.UseMiddleware<MatrixErrorMiddleware>();
         app.UseMiddleware<RequestBodyLimit>(topology.Router.MaxRequestBodyBytes);

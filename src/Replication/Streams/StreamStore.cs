@@ -14,6 +14,7 @@ public sealed class StreamStore<TRow>
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _writerRowsSql;
     private readonly string _betweenSql;
+    private readonly string _committedMaximaSql;
 
     public StreamStore(StreamDefinition<TRow> definition, NpgsqlDataSource dataSource)
     {
@@ -33,6 +34,8 @@ public sealed class StreamStore<TRow>
             $"WHERE {position} > GREATEST($5, $9) AND {position} <= $6 " +
             $"AND {position} > COALESCE(low.position, $5) AND {position} <= COALESCE(high.position, $7) " +
             $"ORDER BY {position} LIMIT $8";
+        _committedMaximaSql =
+            $"SELECT t.instance_id, max({position}) FROM {definition.TableName} t WHERE {position} > $1 GROUP BY t.instance_id";
     }
 
     public StreamDefinition<TRow> Definition => _definition;
@@ -63,6 +66,28 @@ public sealed class StreamStore<TRow>
             throw new InvalidOperationException($"Sequence {_definition.SequenceName} returned no row.");
         var last = reader.GetInt64(0);
         return reader.GetBoolean(1) ? last : Math.Max(0, last - 1);
+    }
+
+    /// <summary>
+    /// Per writer, its highest committed row above <paramref name="after"/>: a query for a batch
+    /// (see <see cref="ReadCommittedMaxima"/>). Rows are committed before they are announced, so a
+    /// follower that has not applied these yet will, from the bus or a catch-up; only waiting for
+    /// it is safe (a lower position of the same writer may still be in flight).
+    /// </summary>
+    public NpgsqlBatchCommand CommittedMaximaCommand(long after)
+    {
+        var command = new NpgsqlBatchCommand(_committedMaximaSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = after });
+        return command;
+    }
+
+    /// <summary>Reads one result set of <see cref="CommittedMaximaCommand"/>.</summary>
+    public static async Task<IReadOnlyDictionary<int, long>> ReadCommittedMaxima(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var maxima = new Dictionary<int, long>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            maxima[reader.GetInt32(0)] = reader.GetInt64(1);
+        return maxima;
     }
 
     /// <summary>One writer's rows in (<paramref name="after"/>, <paramref name="upTo"/>], ascending, at most <paramref name="limit"/>.</summary>

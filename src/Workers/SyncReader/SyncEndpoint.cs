@@ -18,6 +18,8 @@ internal static class SyncEndpoint
             var deadline = DateTime.UtcNow + request.Timeout;
             if (request.Since is { } since)
                 await catchUp.CatchUpAsync(since, ct);
+            if (request.Since is null || request.Timeout <= TimeSpan.Zero)
+                await catchUp.WaitForCommittedWritesAsync(ct);
             // From a wake-up to the response it leads to (traced only).
             Activity? delivery = null;
             try

@@ -6,7 +6,9 @@ using Cluster.Replication.Streams.PushRules;
 using Cluster.Replication.Streams.Receipts;
 using Cluster.Replication.Streams.ToDevice;
 using Cluster.Replication.Streams.Typing;
+using Cluster.Replication.Streams;
 using Cluster.Replication.Tokens;
+using Npgsql;
 
 namespace Cluster.Workers.SyncReader;
 
@@ -24,8 +26,12 @@ public sealed class SyncTokenCatchUp(
     StreamHost<ToDeviceRow> toDevice,
     StreamHost<PushRulesRow> pushRules,
     StreamNotifier notifier,
+    NpgsqlDataSource dataSource,
     ILogger<SyncTokenCatchUp> logger)
 {
+    /// <summary>How long a sync that will not wait lets this reader apply writes already committed.</summary>
+    public static readonly TimeSpan CommittedWritesWait = TimeSpan.FromSeconds(1);
+
     /// <summary>How long to wait for announcements still in flight once the database has been read.</summary>
     public static readonly TimeSpan InFlightWait = TimeSpan.FromSeconds(2);
 
@@ -55,6 +61,61 @@ public sealed class SyncTokenCatchUp(
         {
             logger.LogWarning("A sync token is ahead of every position persisted ({Token}); answering from what is there", since.ToString());
         }
+    }
+
+    /// <summary>
+    /// Read your own writes: a client whose write has returned and who then syncs without waiting
+    /// (initial sync, <c>timeout=0</c>) must see it, though the bus may not have brought it to this
+    /// reader yet. One round trip finds each stream's committed rows this reader lacks; it then
+    /// waits (bounded) for the follower to apply them, never skipping ahead of rows in flight.
+    /// </summary>
+    public async Task WaitForCommittedWritesAsync(CancellationToken cancellationToken)
+    {
+        var followed = new (Func<StreamPositionVector> Positions, NpgsqlBatchCommand Query)[]
+        {
+            Follow(events), Follow(receipts), Follow(accountData), Follow(toDevice), Follow(pushRules),
+        };
+        var targets = new IReadOnlyDictionary<int, long>[followed.Length];
+        await using (var batch = dataSource.CreateBatch())
+        {
+            foreach (var stream in followed)
+                batch.BatchCommands.Add(stream.Query);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            for (var i = 0; i < followed.Length; i++)
+            {
+                targets[i] = await StreamStore<EventStreamRow>.ReadCommittedMaxima(reader, cancellationToken);
+                await reader.NextResultAsync(cancellationToken);
+            }
+        }
+        bool Applied()
+        {
+            for (var i = 0; i < followed.Length; i++)
+            {
+                var positions = followed[i].Positions();
+                foreach (var (writer, position) in targets[i])
+                    if (positions.PositionOf(writer) < position)
+                        return false;
+            }
+            return true;
+        }
+        if (Applied())
+            return;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CommittedWritesWait);
+        try
+        {
+            await notifier.WaitForAsync(_ => Applied(), timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Committed rows did not reach this sync reader within {Wait}; answering without them", CommittedWritesWait);
+        }
+    }
+
+    private static (Func<StreamPositionVector>, NpgsqlBatchCommand) Follow<TRow>(StreamHost<TRow> stream)
+    {
+        var positions = stream.Follower.Positions;
+        return (() => stream.Follower.Positions, stream.Follower.Store.CommittedMaximaCommand(positions.Minimum));
     }
 
     private bool Covers(SyncToken since) =>

@@ -30,6 +30,9 @@ internal sealed class FakeInstance(string name, IReadOnlyList<string> roles, int
     /// <summary>Every request other than /health that reached the listen address: "METHOD path".</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
+    /// <summary>The request targets as they arrived on the wire (escapes and all).</summary>
+    public ConcurrentQueue<string> RawTargets { get; } = new();
+
     public int InternalHits => Volatile.Read(ref _internalHits);
 
     public async Task StartAsync()
@@ -71,6 +74,7 @@ internal sealed class FakeInstance(string name, IReadOnlyList<string> roles, int
         while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
             bodyBytes += read;
         Requests.Enqueue($"{context.Request.Method} {context.Request.Path}");
+        RawTargets.Enqueue(context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "");
         var headers = context.Request.Headers;
         var answer = new JsonObject
         {
@@ -78,6 +82,7 @@ internal sealed class FakeInstance(string name, IReadOnlyList<string> roles, int
             ["method"] = context.Request.Method,
             ["path"] = context.Request.Path.Value,
             ["query"] = context.Request.QueryString.Value,
+            ["raw_target"] = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget,
             ["x_forwarded_for"] = headers["X-Forwarded-For"].ToString(),
             ["x_forwarded_proto"] = headers["X-Forwarded-Proto"].ToString(),
             ["x_forwarded_host"] = headers["X-Forwarded-Host"].ToString(),
