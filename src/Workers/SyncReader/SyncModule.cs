@@ -29,6 +29,8 @@ public sealed class SyncModule : IRoleModule
         services.TryAddSingleton<FilterResolver>();
         services.AddSingleton<SyncRoomActivity>();
         services.AddSingleton<StrippedStateBuilder>();
+        services.AddSingleton<RecentRoomEvents>();
+        services.AddSingleton<SyncUserRooms>();
         services.AddSingleton<UnreadCounter>();
         services.AddSingleton<JoinedRoomBuilder>();
         services.AddSingleton<SyncResponseBuilder>();
