@@ -56,7 +56,11 @@ public sealed class AccessTokenCache : IAccessTokenValidator, IInvalidatableCach
         var key = Convert.ToBase64String(AccessTokens.Hash(accessToken));
         var now = _clock.GetUtcNow();
         if (_entries.TryGetValue(key, out var cached) && cached.Expires > now)
+        {
+            CacheMetrics.Hit(CacheName);
             return cached.Requester;
+        }
+        CacheMetrics.Miss(CacheName);
         var generation = Volatile.Read(ref _generation);
         var requester = await _tokens.FindAsync(accessToken, cancellationToken);
         lock (_lock)

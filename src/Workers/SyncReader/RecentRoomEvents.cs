@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cluster.Replication.Caches;
 using Cluster.Replication.Streams;
 using Cluster.Replication.Streams.Events;
 using Cluster.Replication.Tokens;
@@ -27,6 +28,9 @@ namespace Cluster.Workers.SyncReader;
 /// </remarks>
 public sealed class RecentRoomEvents(EventStore events)
 {
+    /// <summary>Its name in the <see cref="CacheMetrics"/>: a hit is a timeline answered from memory, a miss one read from PostgreSQL.</summary>
+    public const string CacheName = "sync_recent_events";
+
     public const int RowsPerRoom = 32;
     public const int MaxLoadedEvents = 20_000;
 
@@ -80,7 +84,11 @@ public sealed class RecentRoomEvents(EventStore events)
     {
         var range = await TryGetRangeAsync(roomId, after, upTo, ct);
         if (range is null)
+        {
+            CacheMetrics.Miss(CacheName);
             return null;
+        }
+        CacheMetrics.Hit(CacheName);
         return range.Count > limit ? new RoomEventsSlice([.. range.Skip(range.Count - limit)], Limited: true) : new RoomEventsSlice(range, Limited: false);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cluster.Replication.Caches;
 using Cluster.Replication.Streams;
 using Cluster.Replication.Streams.Events;
 using Cluster.Shared.Storage.Events;
@@ -23,6 +24,9 @@ public sealed class SyncUserRooms(RoomMembershipStore memberships)
     /// <summary>Most users kept; beyond it the cache starts again empty.</summary>
     public const int MaxUsers = 100_000;
 
+    /// <summary>Its name in the <see cref="CacheMetrics"/>.</summary>
+    public const string CacheName = "sync_user_rooms";
+
     private static readonly string[] Current = ["join", "invite", "knock"];
 
     private readonly ConcurrentDictionary<string, IReadOnlyList<MembershipRecord>> _rooms = new(StringComparer.Ordinal);
@@ -33,7 +37,11 @@ public sealed class SyncUserRooms(RoomMembershipStore memberships)
     public async Task<IReadOnlyList<MembershipRecord>> GetAsync(string userId, CancellationToken cancellationToken)
     {
         if (_rooms.TryGetValue(userId, out var rooms))
+        {
+            CacheMetrics.Hit(CacheName);
             return rooms;
+        }
+        CacheMetrics.Miss(CacheName);
         var generation = Volatile.Read(ref _generation);
         rooms = await memberships.GetRoomsForUserAsync(userId, Current, cancellationToken);
         lock (_lock)
@@ -60,6 +68,7 @@ public sealed class SyncUserRooms(RoomMembershipStore memberships)
                 _generation++;
                 _rooms.TryRemove(target, out _);
             }
+            CacheMetrics.Invalidated(CacheName);
         }
     }
 }

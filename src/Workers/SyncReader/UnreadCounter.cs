@@ -48,6 +48,10 @@ public sealed class UnreadCounter(NpgsqlDataSource dataSource, PushRulesReader p
 
     /// <summary>The rules cache's name in the <see cref="CacheMetrics"/>.</summary>
     public const string RulesCacheName = "sync_push_rules";
+
+    /// <summary>The kept counts' name in the <see cref="CacheMetrics"/>: a miss is a recount from PostgreSQL.</summary>
+    public const string CountsCacheName = "sync_unread_counts";
+
     // Per room, per user: the counts as of a position; per room, the parsed state every member's
     // rules read. Stored under _lock only if no invalidation ran since the values they rest on
     // were read.
@@ -100,11 +104,20 @@ public sealed class UnreadCounter(NpgsqlDataSource dataSource, PushRulesReader p
         if (_counts.TryGetValue(roomId, out var users) && users.TryGetValue(userId, out var known) && ReferenceEquals(known.Rules, rules))
         {
             if (upTo.IsBeforeOrEqual(known.At))
+            {
+                CacheMetrics.Hit(CountsCacheName);
                 return known.ToJson();
+            }
             if (known.At.IsBeforeOrEqual(upTo) && await recent.TryGetRangeAsync(roomId, known.At, upTo, ct) is { } arrived)
                 counted = known.Add(userId, arrived.Where(e => e.Sender != userId), upTo);
         }
-        counted ??= await CountFromDatabaseAsync(user, roomId, upTo, rules, ct);
+        if (counted is null)
+        {
+            CacheMetrics.Miss(CountsCacheName);
+            counted = await CountFromDatabaseAsync(user, roomId, upTo, rules, ct);
+        }
+        else
+            CacheMetrics.Hit(CountsCacheName);
         lock (_lock)
         {
             if (_countsGeneration == generation)

@@ -1,3 +1,4 @@
+using Cluster.Replication.Caches;
 using Cluster.Shared.Http;
 using Cluster.Shared.Json;
 
@@ -16,6 +17,9 @@ public sealed class FilterResolver(FilterStore store)
 {
     public const int MaxCached = 10_000;
 
+    /// <summary>Its name in the <see cref="CacheMetrics"/>.</summary>
+    public const string CacheName = "stored_filters";
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string User, string Id), Filter> _stored = new();
 
     public async Task<Filter> ResolveAsync(string userId, string? filterParameter, CancellationToken cancellationToken)
@@ -31,7 +35,11 @@ public sealed class FilterResolver(FilterStore store)
             return FilterParser.Parse(StrictJson.ParseObject(bytes));
         }
         if (_stored.TryGetValue((userId, filterParameter), out var cached))
+        {
+            CacheMetrics.Hit(CacheName);
             return cached;
+        }
+        CacheMetrics.Miss(CacheName);
         var stored = await store.GetAsync(userId, filterParameter, cancellationToken)
             ?? throw MatrixException.InvalidParam($"No filter with ID '{filterParameter}'.");
         var filter = FilterParser.Parse(StrictJson.ParseObject(stored));
