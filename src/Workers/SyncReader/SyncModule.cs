@@ -35,6 +35,7 @@ public sealed class SyncModule : IRoleModule
         services.AddSingleton<JoinedRoomBuilder>();
         services.AddSingleton<SyncResponseBuilder>();
         services.AddSingleton<SyncTokenCatchUp>();
+        services.AddSingleton<LocalEventWrites>();
         services.AddSingleton<SyncWakeups>();
         services.AddHostedService(provider => provider.GetRequiredService<SyncWakeups>());
     }
