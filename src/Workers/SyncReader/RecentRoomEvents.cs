@@ -67,10 +67,14 @@ public sealed class RecentRoomEvents(EventStore events)
     /// <summary>Starts keeping the room's events (syncs from tokens minted after this are served from memory).</summary>
     public void Want(string roomId)
     {
-        if (_complete is null || _rooms.ContainsKey(roomId))
+        if (_complete is not { } complete || _rooms.ContainsKey(roomId))
             return;
+        // Below its floor the log holds nothing: every row applied so far, and every row before
+        // the follower's start (never applied here), of each writer. A writer with no row applied
+        // yet is at its start position, not at zero: otherwise a row another writer persisted
+        // before the start could be taken for one the log would hold.
         lock (_applying)
-            _rooms.TryAdd(roomId, new RoomLog(_applied));
+            _rooms.TryAdd(roomId, new RoomLog(StreamPositionVector.Max(_applied, complete)));
     }
 
     /// <summary>
