@@ -2,12 +2,24 @@ using Cluster.Main;
 using Cluster.Shared.Configuration.Topology;
 
 // `Cluster.Main.dll check-topology FILE`: validates a topology and lists its instances, one
-// line each (name, roles, listen, internal), for operators and for deploy/run.
-if (args is ["check-topology", var file])
+// line each (name, roles, listen, internal), for operators and for deploy/run;
+// `check-topology FILE --router` prints the router's listen address instead.
+if (args is ["check-topology", var file, ..] && args.Length <= 3)
 {
     try
     {
-        foreach (var instance in ClusterTopology.Load(file).Instances)
+        var topology = ClusterTopology.Load(file);
+        if (args is [_, _, "--router"])
+        {
+            Console.WriteLine(topology.Router.Listen);
+            return 0;
+        }
+        if (args.Length == 3)
+        {
+            Console.Error.WriteLine($"unknown option '{args[2]}' (only --router)");
+            return 2;
+        }
+        foreach (var instance in topology.Instances)
             Console.WriteLine($"{instance.Name} {string.Join(',', instance.Roles)} {instance.Listen} {instance.Internal}");
         return 0;
     }
