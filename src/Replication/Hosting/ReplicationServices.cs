@@ -1,4 +1,5 @@
 using Cluster.Replication.Bus;
+using Cluster.Replication.Caches;
 using Cluster.Replication.Notifier;
 using Cluster.Replication.Streams;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,16 +60,44 @@ public static class ReplicationServices
     }
 
     /// <summary>Hosts a stream: <c>StreamHost&lt;TRow&gt;</c> becomes injectable and starts with the process.</summary>
-    public static IServiceCollection AddStream<TRow>(this IServiceCollection services, StreamDefinition<TRow> definition)
+    public static IServiceCollection AddStream<TRow>(this IServiceCollection services, StreamDefinition<TRow> definition) =>
+        services.AddStream(definition, provider => provider.GetRequiredService<IStreamOwnership>().Writes(definition.Name));
+
+    /// <summary>
+    /// The cache invalidation stream in this process: every instance writes its own
+    /// invalidations (so it is a writer whatever <see cref="IStreamOwnership"/> says) and follows
+    /// everyone's into <see cref="CacheRegistry"/>. <see cref="CacheInvalidator"/> is resolved
+    /// once the stream has started (in request handlers). Register after the replication and
+    /// before anything that registers a cache. Safe to call twice.
+    /// </summary>
+    public static IServiceCollection AddCacheInvalidation(this IServiceCollection services)
     {
-        services.AddSingleton(provider => new StreamHost<TRow>(
-            definition,
-            provider.GetRequiredService<IStreamOwnership>().Writes(definition.Name),
-            provider.GetRequiredService<NpgsqlDataSource>(),
-            provider.GetRequiredService<IReplicationBus>(),
-            provider.GetRequiredService<StreamNotifier>(),
-            provider.GetRequiredService<LocalInstance>(),
-            provider.GetRequiredService<ILoggerFactory>()));
+        if (services.Any(d => d.ServiceType == typeof(StreamHost<CacheInvalidation>)))
+            return services;
+        services.TryAddSingleton<CacheRegistry>();
+        services.AddStream(CacheInvalidationStream.Instance, _ => true, (host, provider) => host.AddConsumer(provider.GetRequiredService<CacheRegistry>()));
+        services.TryAddSingleton(provider => new CacheInvalidator(
+            provider.GetRequiredService<StreamHost<CacheInvalidation>>().Writer, provider.GetRequiredService<CacheRegistry>()));
+        return services;
+    }
+
+    private static IServiceCollection AddStream<TRow>(
+        this IServiceCollection services, StreamDefinition<TRow> definition, Func<IServiceProvider, bool> writes,
+        Action<StreamHost<TRow>, IServiceProvider>? configure = null)
+    {
+        services.AddSingleton(provider =>
+        {
+            var host = new StreamHost<TRow>(
+                definition,
+                writes(provider),
+                provider.GetRequiredService<NpgsqlDataSource>(),
+                provider.GetRequiredService<IReplicationBus>(),
+                provider.GetRequiredService<StreamNotifier>(),
+                provider.GetRequiredService<LocalInstance>(),
+                provider.GetRequiredService<ILoggerFactory>());
+            configure?.Invoke(host, provider);
+            return host;
+        });
         services.AddHostedService(provider => provider.GetRequiredService<StreamHost<TRow>>());
         return services;
     }

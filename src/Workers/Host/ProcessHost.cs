@@ -53,7 +53,9 @@ public static class ProcessHost
         if (postgres is { Length: > 0 })
         {
             builder.Services.AddClusterPostgres(postgres);
-            // Every role with client endpoints checks access tokens and rate limits.
+            // Every role with client endpoints checks access tokens (cached, invalidated through
+            // the cache invalidation stream) and rate limits.
+            builder.Services.AddAccessTokenCache();
             builder.Services.AddAccountStorage();
             builder.Services.AddMatrixRateLimiting(builder.Configuration);
             if (cluster.Topology is { } topology && cluster.Instance is { } instance)
@@ -70,6 +72,7 @@ public static class ProcessHost
             {
                 builder.Services.AddInProcessReplication(instanceName);
             }
+            builder.Services.AddCacheInvalidation();
             foreach (var module in modules)
                 module.AddServices(builder.Services, builder.Configuration);
         }

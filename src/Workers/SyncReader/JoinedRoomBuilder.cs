@@ -25,7 +25,8 @@ public sealed class JoinedRoomBuilder(
     EventVisibility visibility,
     ClientEventSerializer serializer,
     TypingReader typing,
-    UnreadCounter unread)
+    UnreadCounter unread,
+    RecentRoomEvents recent)
 {
     /// <summary>A joined room, or null when nothing of it is new for this response.</summary>
     public async Task<JsonObject?> BuildJoinedAsync(
@@ -35,8 +36,11 @@ public sealed class JoinedRoomBuilder(
         var request = context.Request;
         var since = request.Since;
         var incremental = since is not null && !newlyJoined;
+        // From here on the room's new events are kept for the next syncs of its members.
+        recent.Want(roomId);
         var timelineSince = incremental ? since!.Events.ToStreamBound() : null;
-        var (timeline, prevBatch) = await TimelineAsync(context, roomId, timelineSince, context.EventsNow.ToStreamBound(), ct, join);
+        var (timeline, prevBatch) = await TimelineAsync(context, roomId, timelineSince, context.EventsNow.ToStreamBound(), ct, join,
+            recentSince: incremental ? since!.Events : null);
         var fullStateWanted = !incremental || request.FullState;
         var stateEvents = fullStateWanted
             ? await StateAtTimelineStartAsync(roomId, timeline.Events, context.EventsNow.ToStreamBound(), ct)
@@ -107,12 +111,17 @@ public sealed class JoinedRoomBuilder(
         };
     }
 
+    /// <param name="recentSince">
+    /// The token's events position when the timeline runs from it up to the response's position:
+    /// the range may then be held by <see cref="RecentRoomEvents"/>, which spares PostgreSQL.
+    /// </param>
     private async Task<(RoomEventsSlice Timeline, string PrevBatch)> TimelineAsync(
         RoomSyncContext context, string roomId, StreamBound? after, StreamBound upTo, CancellationToken ct,
-        MembershipRecord? currentJoin = null)
+        MembershipRecord? currentJoin = null, StreamPositionVector? recentSince = null)
     {
         var limit = context.Request.Filter.TimelineLimit();
-        var slice = await events.GetRoomEventsByStreamAsync(roomId, after, upTo, limit, ct);
+        var slice = (recentSince is null ? null : await recent.TryGetTimelineAsync(roomId, recentSince, context.EventsNow, limit, ct))
+            ?? await events.GetRoomEventsByStreamAsync(roomId, after, upTo, limit, ct);
         // The user has been joined without a break since their current join event, so they see
         // everything from it on whatever the history visibility; only earlier events need the check.
         var seenAsMember = currentJoin is null ? 0 : slice.Events.Count(e => e.StreamOrdering >= currentJoin.StreamOrdering);
@@ -126,7 +135,8 @@ public sealed class JoinedRoomBuilder(
         string prevBatch;
         if (visible.Count > 0)
             prevBatch = new TopologicalRoomStreamToken(visible[0].TopologicalOrdering, visible[0].StreamOrdering - 1).ToString();
-        else if (await events.GetLatestRoomEventAsync(roomId, upTo, ct) is { } latest)
+        else if (((recentSince is null ? null : await recent.TryGetLatestAsync(roomId, context.EventsNow, ct))
+                  ?? await events.GetLatestRoomEventAsync(roomId, upTo, ct)) is { } latest)
             prevBatch = new TopologicalRoomStreamToken(latest.TopologicalOrdering, latest.StreamOrdering).ToString();
         else
             prevBatch = new TopologicalRoomStreamToken(0, 0).ToString();

@@ -11,13 +11,15 @@ namespace Cluster.Workers.SyncReader;
 internal static class SyncEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapClientGet("sync", async (HttpContext context, FilterResolver filters, SyncResponseBuilder builder, SyncWakeups wakeups, SyncTokenCatchUp catchUp) =>
+        app.MapClientGet("sync", async (HttpContext context, FilterResolver filters, SyncResponseBuilder builder, SyncWakeups wakeups, SyncTokenCatchUp catchUp,
+            LocalEventWrites localWrites) =>
         {
             var request = await SyncRequest.ParseAsync(context, filters);
             var ct = context.RequestAborted;
             var deadline = DateTime.UtcNow + request.Timeout;
             if (request.Since is { } since)
                 await catchUp.CatchUpAsync(since, ct);
+            await localWrites.WaitUntilAppliedAsync(ct);
             if (request.Since is null || request.Timeout <= TimeSpan.Zero)
                 await catchUp.WaitForCommittedWritesAsync(ct);
             // From a wake-up to the response it leads to (traced only).

@@ -29,10 +29,13 @@ public sealed class SyncModule : IRoleModule
         services.TryAddSingleton<FilterResolver>();
         services.AddSingleton<SyncRoomActivity>();
         services.AddSingleton<StrippedStateBuilder>();
+        services.AddSingleton<RecentRoomEvents>();
+        services.AddSingleton<SyncUserRooms>();
         services.AddSingleton<UnreadCounter>();
         services.AddSingleton<JoinedRoomBuilder>();
         services.AddSingleton<SyncResponseBuilder>();
         services.AddSingleton<SyncTokenCatchUp>();
+        services.AddSingleton<LocalEventWrites>();
         services.AddSingleton<SyncWakeups>();
         services.AddHostedService(provider => provider.GetRequiredService<SyncWakeups>());
     }

@@ -32,7 +32,8 @@ public sealed class SyncResponseBuilder(
     ToDeviceReader toDevice,
     PushRulesReader pushRules,
     SyncRoomActivity activity,
-    SyncWakeups wakeups)
+    SyncWakeups wakeups,
+    SyncUserRooms userRooms)
 {
     // The to-device position each device last acknowledged here: the delete is not repeated for
     // a token it already ran for (most syncs of a device repeat the last one's to-device field).
@@ -56,10 +57,16 @@ public sealed class SyncResponseBuilder(
         var pushRulesNow = pushRules.Position;
         var toDeviceNow = toDevice.Position;
         var previous = since ?? SyncToken.Start;
+        // An incremental sync needs only the joined, invited and knocked rooms (kept in memory);
+        // the others come from the membership changes.
+        var incremental = since is not null && !request.FullState;
         // The rooms after the positions: a membership applied in between shows as a room whose
         // timeline ends before it, and as a change in the next response; read the other way
-        // round, a join could fall between the two reads and never be sent.
-        var current = await memberships.GetRoomsForUserAsync(user, null, ct);
+        // round, a join could fall between the two reads and never be sent. (The kept list
+        // reflects every membership row applied before it is read.)
+        var current = incremental
+            ? await userRooms.GetAsync(user, ct)
+            : await memberships.GetRoomsForUserAsync(user, null, ct);
 
         var roomFilter = request.Filter.RoomFilter;
         var join = new JsonObject();
@@ -87,13 +94,19 @@ public sealed class SyncResponseBuilder(
             candidates.UnionWith(typing.RoomsChangedSince(since.Typing, joinedIds));
             candidates.UnionWith(changedRooms.Keys.Where(joinedIds.Contains));
         }
-        var receiptEvents = since is null || request.FullState
+        // Incremental: only the rooms, and only the user's account data, that the streams have
+        // rows for since the token, as applied here (SyncWakeups); most syncs read neither.
+        var receiptEvents = !incremental
             ? await receipts.GetLatestAsync(joinedIds, user, ct)
-            : await receipts.GetBetweenAsync(joinedIds, since.Receipts, receiptsNow, user, ct);
+            : await receipts.GetBetweenAsync(
+                [.. joinedIds.Where(r => wakeups.MayHaveRowsAfter(SyncStream.Receipts, SyncWakeups.RoomKey(r), since!.Receipts))],
+                since!.Receipts, receiptsNow, user, ct);
         candidates.UnionWith(receiptEvents.Keys);
-        var accountDataSet = since is null || request.FullState
+        var accountDataSet = !incremental
             ? await accountData.GetAllAsync(user, ct)
-            : await accountData.GetChangedAsync(user, since.AccountData, accountDataNow, ct);
+            : wakeups.MayHaveRowsAfter(SyncStream.AccountData, SyncWakeups.UserKey(user), since!.AccountData)
+                ? await accountData.GetChangedAsync(user, since.AccountData, accountDataNow, ct)
+                : AccountDataSet.Empty;
         candidates.UnionWith(accountDataSet.Rooms.Keys.Where(joinedIds.Contains));
 
         foreach (var roomId in candidates.Order(StringComparer.Ordinal))
@@ -138,17 +151,25 @@ public sealed class SyncResponseBuilder(
         var accountDataFilter = request.Filter.AccountDataFilter;
         foreach (var entry in accountDataSet.Global.Where(e => accountDataFilter.Matches(e.Type, null)))
             globalAccountData.Add(entry.ToEvent());
-        if ((since is null || request.FullState || await pushRules.HasChangedAsync(user, since.PushRules, pushRulesNow, ct))
+        if ((!incremental
+             || (wakeups.MayHaveRowsAfter(SyncStream.PushRules, SyncWakeups.UserKey(user), since!.PushRules)
+                 && await pushRules.HasChangedAsync(user, since.PushRules, pushRulesNow, ct)))
             && accountDataFilter.Matches("m.push_rules", null))
             globalAccountData.Add(PushRulesReader.PushRulesEvent(await pushRules.GetRuleSetAsync(request.Requester.User, ct)));
 
         var toDeviceSince = previous.ToDevice;
+        var toDeviceKey = SyncWakeups.UserKey(user);
         if (since is not null && (!_acknowledged.TryGetValue((user, device), out var acked) || acked != since.ToDevice))
         {
-            await toDevice.DeleteAcknowledgedAsync(user, device, since.ToDevice, ct);
+            // Rows up to the last acknowledgement are gone; past it, only rows the stream brought
+            // for this user can be (the first sync of a device here deletes in any case).
+            if (acked is null || wakeups.MayHaveRowsAfter(SyncStream.ToDevice, toDeviceKey, acked))
+                await toDevice.DeleteAcknowledgedAsync(user, device, since.ToDevice, ct);
             _acknowledged[(user, device)] = since.ToDevice;
         }
-        var toDeviceBatch = await toDevice.GetMessagesAsync(user, device, toDeviceSince, toDeviceNow, ToDeviceReader.DefaultLimit, ct);
+        var toDeviceBatch = since is not null && !wakeups.MayHaveRowsAfter(SyncStream.ToDevice, toDeviceKey, toDeviceSince)
+            ? new ToDeviceBatch([], StreamPositionVector.Max(toDeviceSince, toDeviceNow), Limited: false)
+            : await toDevice.GetMessagesAsync(user, device, toDeviceSince, toDeviceNow, ToDeviceReader.DefaultLimit, ct);
 
         var next = new SyncToken(
             eventsNow, accountDataNow, receiptsNow, toDeviceBatch.Next, typingNow,

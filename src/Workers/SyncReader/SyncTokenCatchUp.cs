@@ -71,10 +71,11 @@ public sealed class SyncTokenCatchUp(
     /// </summary>
     public async Task WaitForCommittedWritesAsync(CancellationToken cancellationToken)
     {
-        var followed = new (Func<StreamPositionVector> Positions, NpgsqlBatchCommand Query)[]
-        {
-            Follow(events), Follow(receipts), Follow(accountData), Follow(toDevice), Follow(pushRules),
-        };
+        // Streams this process writes itself are level already (LocalEventWrites, OwnWrites).
+        var followed = new[] { Follow(events), Follow(receipts), Follow(accountData), Follow(toDevice), Follow(pushRules) }
+            .OfType<(Func<StreamPositionVector> Positions, NpgsqlBatchCommand Query)>().ToArray();
+        if (followed.Length == 0)
+            return;
         var targets = new IReadOnlyDictionary<int, long>[followed.Length];
         await using (var batch = dataSource.CreateBatch())
         {
@@ -112,8 +113,10 @@ public sealed class SyncTokenCatchUp(
         }
     }
 
-    private static (Func<StreamPositionVector>, NpgsqlBatchCommand) Follow<TRow>(StreamHost<TRow> stream)
+    private static (Func<StreamPositionVector> Positions, NpgsqlBatchCommand Query)? Follow<TRow>(StreamHost<TRow> stream)
     {
+        if (stream.Writes)
+            return null;
         var positions = stream.Follower.Positions;
         return (() => stream.Follower.Positions, stream.Follower.Store.CommittedMaximaCommand(positions.Minimum));
     }

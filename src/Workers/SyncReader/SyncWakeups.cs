@@ -29,23 +29,39 @@ namespace Cluster.Workers.SyncReader;
 public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
 {
     // Per key, the newest position of each (stream, writer) applied here: a token may cover one
-    // writer's row and not another's. Every row after _complete is in it, so a sync from a token
-    // covering _complete can also tell which rooms moved and whether the user's memberships
-    // changed (events rows under room and user keys) without asking PostgreSQL.
+    // writer's row and not another's. Every row after _complete[stream] is in it, so a sync from
+    // a token covering that can tell without asking PostgreSQL which rooms moved, whether the
+    // user's memberships changed (events rows under room and user keys), and whether it has
+    // receipts, account data, to-device messages or push rules to read at all.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<(SyncStream Stream, int WriterId), long>> _newest = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Waiter, byte>> _waiters = new(StringComparer.Ordinal);
     private readonly Dictionary<SyncStream, string> _streamNames = [];
+    private readonly Dictionary<SyncStream, Func<StreamPositionVector>> _followed = [];
     private readonly StreamNotifier _notifier;
-    private readonly StreamHost<EventStreamRow> _events;
-    private volatile StreamPositionVector? _complete;
+    private readonly RecentRoomEvents _recent;
+    private volatile Dictionary<SyncStream, StreamPositionVector>? _complete;
 
     public SyncWakeups(
         StreamNotifier notifier, StreamHost<EventStreamRow> events, StreamHost<TypingRow> typing,
         StreamHost<ReceiptRow> receipts, StreamHost<AccountDataRow> accountData, StreamHost<ToDeviceRow> toDevice,
-        StreamHost<PushRulesRow> pushRules, UnreadCounter unread)
+        StreamHost<PushRulesRow> pushRules, UnreadCounter unread, SyncUserRooms userRooms, RecentRoomEvents recent)
     {
         _notifier = notifier;
-        _events = events;
+        _recent = recent;
+        // The sync reader's caches before the wake-ups: a woken sync finds them up to date.
+        events.AddConsumer(batch =>
+        {
+            recent.Apply(batch);
+            userRooms.Apply(batch);
+            unread.Apply(batch);
+            return ValueTask.CompletedTask;
+        });
+        receipts.AddConsumer(batch =>
+        {
+            foreach (var row in batch.Rows)
+                unread.ReceiptChanged(row.Data.UserId, row.Data.RoomId);
+            return ValueTask.CompletedTask;
+        });
         pushRules.AddConsumer(batch =>
         {
             foreach (var row in batch.Rows)
@@ -66,6 +82,7 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     private void Follow<TRow>(StreamHost<TRow> host, SyncStream stream, Func<TRow, string[]> keys)
     {
         _streamNames[stream] = host.Name;
+        _followed[stream] = () => host.Follower.Positions;
         host.AddConsumer(batch =>
         {
             foreach (var row in batch.Rows)
@@ -144,9 +161,21 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
                 waiters.TryRemove(waiter, out _);
     }
 
-    private bool HasEventsRowBeyond(string key, StreamPositionVector token) =>
+    private bool HasRowBeyond(SyncStream stream, string key, StreamPositionVector token) =>
         _newest.TryGetValue(key, out var newest)
-        && newest.Any(n => n.Key.Stream == SyncStream.Events && !token.Covers(n.Key.WriterId, n.Value));
+        && newest.Any(n => n.Key.Stream == stream && !token.Covers(n.Key.WriterId, n.Value));
+
+    private bool Tracks(SyncStream stream, StreamPositionVector since) =>
+        _complete is { } complete && complete[stream].IsBeforeOrEqual(since);
+
+    /// <summary>
+    /// Whether <paramref name="stream"/> may hold rows of <paramref name="key"/> that
+    /// <paramref name="since"/> does not cover (true when this process cannot tell): false lets
+    /// a sync skip that stream's query. Rows applied after the caller read the stream's position
+    /// may make it true; they are then read, as before.
+    /// </summary>
+    public bool MayHaveRowsAfter(SyncStream stream, string key, StreamPositionVector since) =>
+        !Tracks(stream, since) || HasRowBeyond(stream, key, since);
 
     /// <summary>
     /// The rooms among <paramref name="roomIds"/> with an events-stream row that
@@ -156,21 +185,22 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     /// </summary>
     public IReadOnlyList<string>? RoomsWithEventsAfter(IEnumerable<string> roomIds, StreamPositionVector since)
     {
-        if (_complete is not { } complete || !complete.IsBeforeOrEqual(since))
+        if (!Tracks(SyncStream.Events, since))
             return null;
-        return [.. roomIds.Where(room => HasEventsRowBeyond(RoomKey(room), since))];
+        return [.. roomIds.Where(room => HasRowBeyond(SyncStream.Events, RoomKey(room), since))];
     }
 
     /// <summary>Whether the user may have membership rows after <paramref name="since"/> (true when this process cannot tell).</summary>
     public bool MayHaveMembershipChanges(string userId, StreamPositionVector since) =>
-        _complete is not { } complete || !complete.IsBeforeOrEqual(since)
-        || HasEventsRowBeyond(UserKey(userId), since);
+        MayHaveRowsAfter(SyncStream.Events, UserKey(userId), since);
 
-    // Runs after the streams have started: every row after the follower's position now has
-    // passed (or will pass) the consumer above.
+    // Runs after the streams have started: every row after a follower's position now has
+    // passed (or will pass) the consumers above.
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _complete = _events.Follower.Positions;
+        var complete = _followed.ToDictionary(f => f.Key, f => f.Value());
+        _recent.Start(complete[SyncStream.Events]);
+        _complete = complete;
         return Task.CompletedTask;
     }
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

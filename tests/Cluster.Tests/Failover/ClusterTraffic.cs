@@ -17,9 +17,12 @@ public sealed class ClusterTraffic : IAsyncDisposable
     private readonly List<string> _rooms = [];
     private readonly ConcurrentDictionary<string, byte> _acknowledged = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, int>> _delivered = new();
+    // Per member, every sync response in order: what a failure report explains a missing event with.
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<SyncRecord>> _responses = new();
     private readonly CancellationTokenSource _stopSending = new();
     private readonly CancellationTokenSource _stopSyncing = new();
-    private readonly List<Task> _loops = [];
+    private readonly List<Task> _syncLoops = [];
+    private readonly List<Task> _sendLoops = [];
     private int _failedSends;
 
     private ClusterTraffic(LocalCluster cluster) => _cluster = cluster;
@@ -48,24 +51,30 @@ public sealed class ClusterTraffic : IAsyncDisposable
         {
             var seen = traffic._delivered.GetOrAdd(user.UserId, _ => new ConcurrentDictionary<string, int>());
             var since = await client.SyncTokenAsync();
-            traffic._loops.Add(Task.Run(() => traffic.SyncLoopAsync(client, since, seen)));
+            var responses = traffic._responses.GetOrAdd(user.UserId, _ => new ConcurrentQueue<SyncRecord>());
+            traffic._syncLoops.Add(Task.Run(() => traffic.SyncLoopAsync(client, since, seen, responses)));
         }
         foreach (var (_, client) in traffic._members)
-            traffic._loops.Add(Task.Run(() => traffic.SendLoopAsync(client)));
+            traffic._sendLoops.Add(Task.Run(() => traffic.SendLoopAsync(client)));
         return traffic;
     }
 
     public IReadOnlyList<string> Rooms => _rooms;
 
-    /// <summary>Stops sending, then waits until every acknowledged event reached every member (or the limit passes).</summary>
+    /// <summary>
+    /// Stops sending, waits for the sends still in flight to be answered (one may wait seconds
+    /// for a persister to come back, and is acknowledged only then), then waits until every
+    /// acknowledged event reached every member (or the limit passes).
+    /// </summary>
     public async Task StopAndDrainAsync(TimeSpan limit)
     {
         await _stopSending.CancelAsync();
         var deadline = DateTime.UtcNow + limit;
+        await Task.WhenAll(_sendLoops).WaitAsync(limit);
         while (DateTime.UtcNow < deadline && Missing().Count > 0)
             await Task.Delay(200);
         await _stopSyncing.CancelAsync();
-        await Task.WhenAll(_loops);
+        await Task.WhenAll(_syncLoops);
     }
 
     /// <summary>Acknowledged events some member never received, as "user: event".</summary>
@@ -99,7 +108,42 @@ public sealed class ClusterTraffic : IAsyncDisposable
         }
     }
 
-    private async Task SyncLoopAsync(MatrixTestClient client, string since, ConcurrentDictionary<string, int> seen)
+    /// <summary>Timelines that came back limited (events skipped, to be paginated), as "user: room".</summary>
+    public IReadOnlyList<string> LimitedTimelines() =>
+        [.. from member in _responses from r in member.Value from room in r.Limited select $"{member.Key}: {room}"];
+
+    /// <summary>
+    /// For each missing event: where it is in the events stream, and the responses of each member
+    /// whose tokens straddle it (for a failure message).
+    /// </summary>
+    public async Task<string> ExplainMissingAsync()
+    {
+        var missing = Missing().Select(m => m[(m.IndexOf(": ", StringComparison.Ordinal) + 2)..]).Distinct().ToArray();
+        if (missing.Length == 0)
+            return "";
+        var text = new System.Text.StringBuilder();
+        await using (var connection = new Npgsql.NpgsqlConnection(_cluster.DatabaseConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(
+                "SELECT event_id, room_id, stream_ordering, instance_id FROM events WHERE event_id = ANY($1)", connection);
+            command.Parameters.AddWithValue(missing);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                text.AppendLine($"missing {reader.GetString(0)} in {reader.GetString(1)} at {reader.GetInt64(2)} by writer {reader.GetInt32(3)}");
+        }
+        foreach (var (user, responses) in _responses)
+        {
+            text.AppendLine($"{user}:");
+            foreach (var r in responses)
+                text.AppendLine($"  {r.At:HH:mm:ss.fff} {r.Since} -> {r.NextBatch} events {r.Events}{(r.Limited.Count > 0 ? " limited " + string.Join(',', r.Limited) : "")}");
+        }
+        return text.ToString();
+    }
+
+    private sealed record SyncRecord(DateTime At, string Since, string NextBatch, int Events, IReadOnlyList<string> Limited);
+
+    private async Task SyncLoopAsync(MatrixTestClient client, string since, ConcurrentDictionary<string, int> seen, ConcurrentQueue<SyncRecord> responses)
     {
         while (!_stopSyncing.IsCancellationRequested)
         {
@@ -112,11 +156,18 @@ public sealed class ClusterTraffic : IAsyncDisposable
                     continue;
                 }
                 var body = response.Object;
+                var events = 0;
                 foreach (var room in _rooms)
                     foreach (var e in body.Timeline(room))
                         if (e?["type"]?.GetValue<string>() == "m.room.message")
+                        {
+                            events++;
                             seen.AddOrUpdate(e["event_id"]!.GetValue<string>(), 1, (_, n) => n + 1);
-                since = body["next_batch"]!.GetValue<string>();
+                        }
+                var next = body["next_batch"]!.GetValue<string>();
+                responses.Enqueue(new SyncRecord(DateTime.UtcNow, since, next, events,
+                    [.. _rooms.Where(room => body["rooms"]?["join"]?[room]?["timeline"]?["limited"]?.GetValue<bool>() == true)]));
+                since = next;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
@@ -142,7 +193,7 @@ public sealed class ClusterTraffic : IAsyncDisposable
         await _stopSyncing.CancelAsync();
         try
         {
-            await Task.WhenAll(_loops);
+            await Task.WhenAll(_sendLoops.Concat(_syncLoops));
         }
         catch (OperationCanceledException)
         {

@@ -58,7 +58,7 @@ public sealed partial class FailoverUnderLoadTests
 
         Assert.That(traffic.Acknowledged, Is.GreaterThan(20));
         Assert.That(traffic.FailedSends, Is.Zero, "sends do not touch sync readers");
-        Assert.That(traffic.Missing(), Is.Empty);
+        Assert.That(traffic.Missing(), Is.Empty, await traffic.ExplainMissingAsync());
         Assert.That(traffic.Repeated(), Is.Empty);
     }
 
@@ -77,7 +77,7 @@ public sealed partial class FailoverUnderLoadTests
         // Sends to the dead persister's rooms failed with an error (counted) or waited; none was
         // acknowledged and then lost.
         Assert.That(traffic.Acknowledged, Is.GreaterThan(20));
-        Assert.That(traffic.Missing(), Is.Empty);
+        Assert.That(traffic.Missing(), Is.Empty, await traffic.ExplainMissingAsync());
         Assert.That(traffic.Repeated(), Is.Empty);
     }
 
@@ -93,7 +93,7 @@ public sealed partial class FailoverUnderLoadTests
         await traffic.StopAndDrainAsync(Drain);
 
         Assert.That(traffic.Acknowledged, Is.GreaterThan(20));
-        Assert.That(traffic.Missing(), Is.Empty);
+        Assert.That(traffic.Missing(), Is.Empty, await traffic.ExplainMissingAsync());
         Assert.That(traffic.Repeated(), Is.Empty);
     }
 

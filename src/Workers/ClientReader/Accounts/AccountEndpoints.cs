@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cluster.Shared.Http;
 using Cluster.Shared.Storage.Accounts;
+using Cluster.Workers.Host;
 
 namespace Cluster.Workers.ClientReader.Accounts;
 
@@ -17,7 +18,8 @@ internal static class AccountEndpoints
         app.MapClientPost("account/deactivate", DeactivateAsync).RequireAccessToken().WithUserInteractiveAuth();
     }
 
-    private static async Task<IResult> ChangePasswordAsync(HttpContext context, UserStore users, UserInteractiveAuth uia)
+    private static async Task<IResult> ChangePasswordAsync(
+        HttpContext context, UserStore users, UserInteractiveAuth uia, AccessTokenRevocations revocations)
     {
         var ct = context.RequestAborted;
         var requester = context.Requester();
@@ -28,12 +30,18 @@ internal static class AccountEndpoints
         var logoutDevices = body.OptionalBool("logout_devices") ?? true;
 
         var session = await uia.RequireAsync(body, Reauthentication.For("change_password", requester.User), ct);
-        await users.SetPasswordHashAsync(requester.User, PasswordHasher.Hash(newPassword), logoutDevices, requester.DeviceId, ct);
+        var hash = PasswordHasher.Hash(newPassword);
+        if (logoutDevices)
+            await revocations.RevokeAsync(requester.User,
+                token => users.SetPasswordHashAsync(requester.User, hash, logOutOtherDevices: true, requester.DeviceId, token), ct);
+        else
+            await users.SetPasswordHashAsync(requester.User, hash, logOutOtherDevices: false, requester.DeviceId, ct);
         await uia.FinishAsync(session, ct);
         return Results.Json(new JsonObject());
     }
 
-    private static async Task<IResult> DeactivateAsync(HttpContext context, UserStore users, UserInteractiveAuth uia)
+    private static async Task<IResult> DeactivateAsync(
+        HttpContext context, UserStore users, UserInteractiveAuth uia, AccessTokenRevocations revocations)
     {
         var ct = context.RequestAborted;
         var requester = context.Requester();
@@ -42,7 +50,7 @@ internal static class AccountEndpoints
         body.OptionalBool("erase");
 
         var session = await uia.RequireAsync(body, Reauthentication.For("deactivate", requester.User), ct);
-        await users.DeactivateAsync(requester.User, ct);
+        await revocations.RevokeAsync(requester.User, token => users.DeactivateAsync(requester.User, token), ct);
         await uia.FinishAsync(session, ct);
         // No identity server bindings are kept, so none were removed.
         return Results.Json(new JsonObject { ["id_server_unbind_result"] = "no-support" });

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cluster.Shared.Http;
 using Cluster.Shared.Storage.Accounts;
+using Cluster.Workers.Host;
 
 namespace Cluster.Workers.ClientReader.Accounts;
 
@@ -38,28 +39,30 @@ internal static class DeviceEndpoints
             return found ? Results.Json(new JsonObject()) : throw MatrixException.NotFound("No such device");
         }).RequireAccessToken();
 
-        app.MapClientDelete("devices/{deviceId}", async (HttpContext context, DeviceStore devices, UserInteractiveAuth uia) =>
+        app.MapClientDelete("devices/{deviceId}", async (HttpContext context, DeviceStore devices, UserInteractiveAuth uia, AccessTokenRevocations revocations) =>
         {
             var deviceId = PathDeviceId(context);
             var body = await RequestBody.ReadObjectAsync(context, emptyIsEmptyObject: true);
-            await DeleteAsync(context, devices, uia, body, [deviceId]);
+            await DeleteAsync(context, devices, uia, revocations, body, [deviceId]);
             return Results.Json(new JsonObject());
         }).RequireAccessToken().WithUserInteractiveAuth();
 
-        app.MapClientPost("delete_devices", async (HttpContext context, DeviceStore devices, UserInteractiveAuth uia) =>
+        app.MapClientPost("delete_devices", async (HttpContext context, DeviceStore devices, UserInteractiveAuth uia, AccessTokenRevocations revocations) =>
         {
             var body = await RequestBody.ReadObjectAsync(context);
-            await DeleteAsync(context, devices, uia, body, ReadDeviceList(body));
+            await DeleteAsync(context, devices, uia, revocations, body, ReadDeviceList(body));
             return Results.Json(new JsonObject());
         }).RequireAccessToken().WithUserInteractiveAuth();
     }
 
-    private static async Task DeleteAsync(HttpContext context, DeviceStore devices, UserInteractiveAuth uia, JsonObject body, IReadOnlyCollection<string> deviceIds)
+    private static async Task DeleteAsync(
+        HttpContext context, DeviceStore devices, UserInteractiveAuth uia, AccessTokenRevocations revocations, JsonObject body,
+        IReadOnlyCollection<string> deviceIds)
     {
         var ct = context.RequestAborted;
         var user = context.Requester().User;
         var session = await uia.RequireAsync(body, Reauthentication.For("delete_devices", user), ct);
-        await devices.DeleteAsync(user, deviceIds, ct);
+        await revocations.RevokeAsync(user, token => devices.DeleteAsync(user, deviceIds, token), ct);
         await uia.FinishAsync(session, ct);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cluster.Shared.Http;
 using Cluster.Shared.Storage.Accounts;
+using Cluster.Workers.Host;
 
 namespace Cluster.Workers.ClientReader.Accounts;
 
@@ -12,16 +13,18 @@ internal static class SessionEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientPost("logout", async (HttpContext context, DeviceStore devices) =>
+        app.MapClientPost("logout", async (HttpContext context, DeviceStore devices, AccessTokenRevocations revocations) =>
         {
             var requester = context.Requester();
-            await devices.DeleteAsync(requester.User, [requester.DeviceId], context.RequestAborted);
+            await revocations.RevokeAsync(requester.User,
+                ct => devices.DeleteAsync(requester.User, [requester.DeviceId], ct), context.RequestAborted);
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
 
-        app.MapClientPost("logout/all", async (HttpContext context, DeviceStore devices) =>
+        app.MapClientPost("logout/all", async (HttpContext context, DeviceStore devices, AccessTokenRevocations revocations) =>
         {
-            await devices.DeleteAllAsync(context.Requester().User, keepDeviceId: null, context.RequestAborted);
+            var user = context.Requester().User;
+            await revocations.RevokeAsync(user, ct => devices.DeleteAllAsync(user, keepDeviceId: null, ct), context.RequestAborted);
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
     }
