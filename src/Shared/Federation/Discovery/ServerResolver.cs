@@ -19,6 +19,7 @@ public sealed class ServerResolver(
 {
     public const int DefaultPort = 8448;
     private const int MaxWellKnownBytes = 16 * 1024;
+    private const int MaxCachedNames = 10_000;
     private static readonly TimeSpan WellKnownTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan WellKnownDefaultLifetime = TimeSpan.FromHours(24);
     private static readonly TimeSpan WellKnownMinLifetime = TimeSpan.FromMinutes(5);
@@ -74,6 +75,13 @@ public sealed class ServerResolver(
         {
             logger.LogDebug("No .well-known delegation for {Server}: {Reason}", server, e.Message);
         }
+        // Names come from other servers' requests: keep the cache bounded.
+        if (_wellKnown.Count >= MaxCachedNames)
+            foreach (var (name, entry) in _wellKnown)
+                if (entry.Expires <= now)
+                    _wellKnown.TryRemove(name, out _);
+        if (_wellKnown.Count >= MaxCachedNames)
+            _wellKnown.Clear();
         _wellKnown[server] = (delegated, now + lifetime);
         return delegated;
     }

@@ -28,6 +28,9 @@ public sealed class ServerKeyRing(
     private readonly ConcurrentDictionary<ServerName, Lazy<Task<ServerKeyResponse?>>> _inFlight = new();
     private readonly ConcurrentDictionary<ServerName, long> _lastFetch = new();
 
+    // Origins are chosen by whoever sends a request, so the per-server memory is bounded.
+    private const int MaxRemembered = 10_000;
+
     /// <summary>
     /// The key <paramref name="server"/> signed with as <paramref name="keyId"/>, if it was valid at
     /// <paramref name="atTs"/> (Unix ms); null when it is unknown, expired then, or unreachable.
@@ -66,6 +69,12 @@ public sealed class ServerKeyRing(
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var backoff = (long)options.Value.KeyRefetchBackoff.TotalMilliseconds;
+        if (_lastFetch.Count > MaxRemembered)
+            foreach (var (name, last) in _lastFetch)
+                if (now - last >= backoff)
+                    _lastFetch.TryRemove(name, out _);
+        if (_cache.Count > MaxRemembered)
+            _cache.Clear();
         var fetch = _inFlight.GetOrAdd(server, s =>
         {
             // Decided under GetOrAdd so that concurrent callers agree on whether a fetch runs.
