@@ -34,6 +34,7 @@ public static class RoleRegistry
         new SyncReader.SyncModule(),
         new ClientReader.Messages.MessagesModule(),
         new Background.BackgroundModule(),
+        new FederationReader.FederationReaderModule(),
     ];
 
     /// <summary>The modules a process with <paramref name="roles"/> hosts, each once, in registration order.</summary>

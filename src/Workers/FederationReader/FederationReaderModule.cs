@@ -1,0 +1,31 @@
+using Cluster.Shared.Federation;
+using Cluster.Workers.FederationReader.Keys;
+using Cluster.Workers.FederationReader.Queries;
+using Cluster.Shared.Configuration.Topology;
+using Cluster.Workers.Host;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cluster.Workers.FederationReader;
+
+/// <summary>
+/// The federation API other servers call: this server's keys, the notary, version, and the
+/// authenticated queries built so far. Rooms over federation (/send, joins, backfill) are not built.
+/// </summary>
+public sealed class FederationReaderModule : IRoleModule
+{
+    public string Name => Roles.FederationReader;
+
+    public void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddFederation(configuration);
+        services.TryAddSingleton<Notary>();
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        FederationVersionEndpoint.Map(endpoints);
+        KeyEndpoints.Map(endpoints);
+        NotaryEndpoints.Map(endpoints);
+        ProfileQueryEndpoint.Map(endpoints);
+    }
+}

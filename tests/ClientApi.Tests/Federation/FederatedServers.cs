@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using Cluster.ClientApi.Tests.Fixtures;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Cluster.ClientApi.Tests.Federation;
+
+/// <summary>
+/// Homeservers that federate with each other on loopback: each named <c>127.0.0.1:PORT</c> after
+/// the port it listens on, with plain-HTTP federation on (the development option).
+/// </summary>
+public static class FederatedServers
+{
+    public static async Task<Homeserver> StartAsync(IReadOnlyDictionary<string, string>? extra = null)
+    {
+        if (Homeserver.IsCluster)
+            throw Homeserver.SkipAgainstCluster("starts several federating single-process servers");
+        var port = FreePort();
+        var settings = new Dictionary<string, string>
+        {
+            ["port"] = port.ToString(),
+            ["Cluster:Federation:AllowPlainHttp"] = "true",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+            settings[key] = value;
+        return await Homeserver.StartAsync(settings, serverName: $"127.0.0.1:{port}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A stand-in for another server on loopback that answers every request with <c>handler</c>.</summary>
+public sealed class FakeRemoteServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FakeRemoteServer(WebApplication app, int port)
+    {
+        _app = app;
+        ServerName = $"127.0.0.1:{port}";
+    }
+
+    public string ServerName { get; }
+
+    public static async Task<FakeRemoteServer> StartAsync(RequestDelegate handler)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.Run(handler);
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return new FakeRemoteServer(app, address.Port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
