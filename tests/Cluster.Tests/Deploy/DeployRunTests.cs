@@ -49,6 +49,8 @@ public sealed class DeployRunTests
             var sync = (await alice.GetAsync("/_matrix/client/v3/sync")).Ok();
             var timeline = sync["rooms"]!["join"]![roomId]!["timeline"]!["events"]!.AsArray();
             Assert.That(timeline.Select(e => e!["event_id"]!.GetValue<string>()), Does.Contain(eventId));
+            var keys = (await anonymous.GetAsync("/_matrix/key/v2/server")).Ok();
+            Assert.That(keys["server_name"]!.GetValue<string>(), Is.EqualTo($"localhost:{port}"), "federation keys through the router");
             Assert.That(Directory.GetFiles(Path.Combine(data, "logs"), "*.log"), Has.Length.EqualTo(10),
                 "one log file per process: nine instances and the router");
 
