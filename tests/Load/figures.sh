@@ -16,7 +16,8 @@ rooms=${4:-50}
 seconds=${5:-30}
 port=18408
 data=$(mktemp -d /tmp/figures.XXXXXX)
-trap './deploy/run stop --data "$data" >/dev/null 2>&1 || true; rm -rf "$data"' EXIT
+# The processes' logs are kept in /tmp/figures-logs (the last run's).
+trap './deploy/run stop --data "$data" >/dev/null 2>&1 || true; rm -rf /tmp/figures-logs; cp -r "$data/logs" /tmp/figures-logs 2>/dev/null; rm -rf "$data"' EXIT
 
 case "$shape" in
   single) mode=(--single) ;;
