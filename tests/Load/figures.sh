@@ -33,6 +33,7 @@ for _ in $(seq 1 300); do
   if grep -q "exited\|not healthy\|did not answer" "$data/run.out"; then cat "$data/run.out" >&2; exit 1; fi
   sleep 1
 done
+curl -fsS -o /dev/null "http://127.0.0.1:$port/_matrix/client/versions"
 processes=(--pids-dir "$data/run")
 if [ "$shape" = single ]; then
   processes=(--pid "$(pgrep -f "Cluster.Main.dll --port $port")")
