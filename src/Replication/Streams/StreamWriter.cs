@@ -36,8 +36,8 @@ public sealed class StreamWriterOptions
 /// <summary>
 /// One instance's writer for one stream. Allocates positions from the stream's sequence,
 /// tracks which are still being written, and announces its persisted position (with the rows
-/// up to it) once everything it allocated at or below that position has finished: on the bus,
-/// then in stream_positions. An announcement names the previous position, so a reader can
+/// up to it) once everything it allocated at or below that position has finished: on the bus
+/// and in stream_positions. An announcement names the previous position, so a reader can
 /// tell when it missed one.
 /// </summary>
 /// <remarks>
