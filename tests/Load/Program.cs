@@ -41,6 +41,9 @@ await Parallel.ForAsync(0, options.Rooms, new ParallelOptions { MaxDegreeOfParal
 // Every user long-polls; a message's arrival at each member other than its sender is one delivery sample.
 var sentAt = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
 var delivery = new Samples();
+// Each (member, message) should arrive once; a second arrival is a sync that repeated an event.
+var arrived = new System.Collections.Concurrent.ConcurrentDictionary<(string User, string Id), byte>();
+var repeated = 0;
 var measuring = false;
 var syncErrors = 0;
 // --no-sync measures the send path alone.
@@ -60,9 +63,13 @@ var syncers = users.Where(_ => options.Sync).Select(user => Task.Run(async () =>
                 continue;
             foreach (var (_, room) in joined)
                 foreach (var e in room?["timeline"]?["events"]?.AsArray() ?? [])
-                    if (e?["content"]?["load_id"]?.GetValue<string>() is { } id && e["sender"]?.GetValue<string>() != user.UserId
-                        && measuring && sentAt.TryGetValue(id, out var at))
-                        delivery.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
+                    if (e?["content"]?["load_id"]?.GetValue<string>() is { } id && e["sender"]?.GetValue<string>() != user.UserId)
+                    {
+                        if (!arrived.TryAdd((user.UserId, id), 0))
+                            Interlocked.Increment(ref repeated);
+                        else if (measuring && sentAt.TryGetValue(id, out var at))
+                            delivery.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
+                    }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -142,6 +149,7 @@ Console.WriteLine($"messages/s achieved: {sent / Math.Max(1, elapsed.TotalSecond
 Console.WriteLine($"send latency: {send.Describe()}");
 Console.WriteLine($"requests refused with 429 and retried: {matrix.RateLimited}");
 Console.WriteLine($"send-to-sync delivery latency: {delivery.Describe()}");
+Console.WriteLine($"events a member's /sync delivered more than once: {repeated}");
 if (processes.Any)
     processes.Report(sent);
 return sendErrors == 0 ? 0 : 1;

@@ -16,7 +16,8 @@ rooms=${4:-50}
 seconds=${5:-30}
 port=18408
 data=$(mktemp -d /tmp/figures.XXXXXX)
-trap './deploy/run stop --data "$data" >/dev/null 2>&1 || true; rm -rf "$data"' EXIT
+# The processes' logs are kept in /tmp/figures-logs (the last run's).
+trap './deploy/run stop --data "$data" >/dev/null 2>&1 || true; rm -rf /tmp/figures-logs; cp -r "$data/logs" /tmp/figures-logs 2>/dev/null; rm -rf "$data"' EXIT
 
 case "$shape" in
   single) mode=(--single) ;;
@@ -32,6 +33,7 @@ for _ in $(seq 1 300); do
   if grep -q "exited\|not healthy\|did not answer" "$data/run.out"; then cat "$data/run.out" >&2; exit 1; fi
   sleep 1
 done
+curl -fsS -o /dev/null "http://127.0.0.1:$port/_matrix/client/versions"
 processes=(--pids-dir "$data/run")
 if [ "$shape" = single ]; then
   processes=(--pid "$(pgrep -f "Cluster.Main.dll --port $port")")

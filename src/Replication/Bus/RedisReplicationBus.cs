@@ -127,9 +127,12 @@ public sealed class RedisReplicationBus : IReplicationBus
     private void OnMessage(ChannelMessage message)
     {
         ReplicationMessage decoded;
+        var bytes = (byte[])message.Message!;
+        if (ReplicationMessageCodec.PeekStream(bytes) is { } stream && _listeners.For(stream).IsEmpty)
+            return;
         try
         {
-            decoded = ReplicationMessageCodec.Decode(((byte[])message.Message!).AsSpan());
+            decoded = ReplicationMessageCodec.Decode(bytes.AsSpan());
         }
         catch (ReplicationFormatException e)
         {

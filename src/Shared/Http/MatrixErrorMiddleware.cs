@@ -38,12 +38,26 @@ public sealed class MatrixErrorMiddleware(RequestDelegate next, ILogger<MatrixEr
         {
             // The client went away; nobody is left to answer.
         }
+        catch (Npgsql.NpgsqlException e) when (IsOverloaded(e))
+        {
+            // PostgreSQL is out of connections or starting up: the request may simply be retried.
+            logger.LogWarning(e, "Database unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
+            context.Response.Headers.RetryAfter = "1";
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrCodes.Unknown,
+                "The server is busy; try again shortly", null);
+        }
         catch (Exception e)
         {
             logger.LogError(e, "Unhandled failure in {Method} {Path}", context.Request.Method, context.Request.Path);
             await WriteAsync(context, StatusCodes.Status500InternalServerError, ErrCodes.Unknown, "Internal server error", null);
         }
     }
+
+    // Too many connections, cannot connect now, shutting down or starting up; or the pool waited
+    // its whole timeout for a free connection.
+    private static bool IsOverloaded(Npgsql.NpgsqlException e) =>
+        e is Npgsql.PostgresException { SqlState: "53300" or "57P01" or "57P03" }
+        || (e is not Npgsql.PostgresException && e.InnerException is TimeoutException);
 
     public static Task WriteAsync(HttpContext context, MatrixException error) =>
         WriteAsync(context, error.Status, error.ErrCode, error.Message, error.Extra);

@@ -52,7 +52,7 @@ public static class ProcessHost
         var postgres = builder.Configuration[$"{ClusterOptions.Section}:{nameof(ClusterOptions.Postgres)}"];
         if (postgres is { Length: > 0 })
         {
-            builder.Services.AddClusterPostgres(postgres);
+            builder.Services.AddClusterPostgres(postgres, cluster.IsCluster ? WorkerPoolSize : null);
             // Every role with client endpoints checks access tokens (cached, invalidated through
             // the cache invalidation stream) and rate limits.
             builder.Services.AddAccessTokenCache();
@@ -117,6 +117,12 @@ public static class ProcessHost
         cluster.Instance is { } instance
             ? RoleRegistry.ModulesFor(instance.Roles)
             : kind == ProcessKind.Main ? RoleRegistry.Modules : [];
+
+    /// <summary>
+    /// PostgreSQL connections per process of a worker cluster unless the connection string says
+    /// otherwise: eleven processes of the default topology stay under PostgreSQL's usual 200.
+    /// </summary>
+    public const int WorkerPoolSize = 16;
 
     // In a cluster the topology says where to listen: the public address the router forwards
     // to, and the internal one for internal calls, health and metrics. --port N is the
