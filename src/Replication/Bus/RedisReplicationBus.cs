@@ -81,6 +81,7 @@ public sealed class RedisReplicationBus : IReplicationBus
     public async Task PublishAsync(StreamUpdate update, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisconnected();
         await _connection.GetSubscriber().PublishAsync(_channel, ReplicationMessageCodec.Encode(update)).ConfigureAwait(false);
     }
 
@@ -93,6 +94,7 @@ public sealed class RedisReplicationBus : IReplicationBus
         _probes[nonce] = arrived;
         try
         {
+            ThrowIfDisconnected();
             await _connection.GetSubscriber()
                 .PublishAsync(_channel, ReplicationMessageCodec.Encode(new BusProbe(nonce)))
                 .WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
@@ -108,6 +110,18 @@ public sealed class RedisReplicationBus : IReplicationBus
         {
             _probes.TryRemove(nonce, out _);
         }
+    }
+
+    /// <summary>
+    /// Fails at once while the multiplexer has no connection, instead of letting the message
+    /// wait in its backlog until Redis is back or the command times out (5 s): a writer's
+    /// announcements (and the stream_positions updates readers poll meanwhile) must not queue
+    /// behind a dead server, and subscribers miss what is sent while they are cut off anyway.
+    /// </summary>
+    private void ThrowIfDisconnected()
+    {
+        if (!_connection.IsConnected)
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "The replication bus is not connected to Redis.");
     }
 
     private void OnMessage(ChannelMessage message)

@@ -62,11 +62,14 @@ public sealed class FollowerStatistics
 /// handed to consumers before their position is.
 /// </summary>
 /// <remarks>
-/// The bus is untrusted from start, from any lost connection, and after any gap (an update
-/// whose previous position is past ours). Then the follower proves the subscription delivers
-/// (a probe through the bus), reads every writer's persisted position from stream_positions,
-/// reads the rows up to it, and only then applies the live updates that arrived meanwhile,
-/// dropping what it already has. A writer unknown so far starts at the follower's floor.
+/// The bus is untrusted from start and from any lost connection. Then the follower proves the
+/// subscription delivers (a probe through the bus), reads every writer's persisted position
+/// from stream_positions, reads the rows up to it, and only then applies the live updates that
+/// arrived meanwhile, dropping what it already has. A writer unknown so far starts at the
+/// follower's floor. Probes run beside the processing loop, never in it: while Redis is down a
+/// probe takes its whole timeout, and the database polling must not wait for it (a follower
+/// that did fell seconds behind during a Redis restart, and /sync answered with limited
+/// timelines).
 /// </remarks>
 public sealed class StreamFollower<TRow> : IAsyncDisposable
 {
@@ -91,6 +94,12 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
     private volatile StreamPositionVector _positions = StreamPositionVector.Zero;
     private volatile bool _wantsResync;
     private int _resyncQueued;
+
+    // Connection losses seen by the loop, and the count at which the newest successful probe
+    // started: the bus is proven for the current connection when they are equal.
+    private int _losses;
+    private int _provenAt = -1;
+    private int _probing;
     private IDisposable? _subscription;
     private Task _loop = Task.CompletedTask;
     private Task _ticker = Task.CompletedTask;
@@ -171,6 +180,10 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
             _floor = persisted.Count == 0 ? 0 : persisted.Values.Min();
             _listedAll = true;
             _trusted = live;
+            if (live)
+                _provenAt = 0;
+            else
+                _wantsResync = true;
             _lastResync = DateTime.UtcNow;
         }
         PublishPositions();
@@ -201,6 +214,7 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
                                 _heldBack.Clear();
                             break;
                         case LostInput:
+                            _losses++;
                             _trusted = false;
                             _wantsResync = true;
                             break;
@@ -279,12 +293,17 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
             ReplicationTelemetry.RecordLag(Stream, writer, sentAt);
     }
 
-    /// <summary>Proves the bus delivers, then brings every writer up to its persisted position, then replays what was held back.</summary>
+    /// <summary>
+    /// Brings every writer up to its persisted position; then, if a probe proved the bus before
+    /// that read, trusts it and replays what was held back. Starts a probe for the next time.
+    /// </summary>
     private async Task ResyncAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Statistics.ResyncCount);
         _wantsResync = false;
-        var live = await _bus.ProbeAsync(_options.ProbeTimeout, cancellationToken).ConfigureAwait(false);
+        // Read before the positions: what the bus delivered from the proof on is held back.
+        var live = Volatile.Read(ref _provenAt) == _losses;
+        StartProbe();
         var persisted = await Store.ReadPersistedPositionsAsync(cancellationToken).ConfigureAwait(false);
         // Every writer is listed before any is caught up, so the minimum we publish meanwhile
         // never leaves out one we have not read yet.
@@ -298,7 +317,7 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
         _lastResync = DateTime.UtcNow;
         if (!live)
         {
-            // Keep polling the database until the bus proves itself again.
+            // Keep polling the database until a probe proves the bus again.
             _trusted = false;
             _wantsResync = true;
             return;
@@ -308,6 +327,49 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
         _heldBack.Clear();
         foreach (var update in heldBack)
             await HandleAsync(update, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Probes the bus in the background (one probe at a time). A probe that comes back proves the
+    /// connection the loop knew of when it started, and asks for a resync if the bus is not yet
+    /// trusted; one that does not come back while trusted counts as a lost connection.
+    /// </summary>
+    private void StartProbe()
+    {
+        if (Interlocked.Exchange(ref _probing, 1) != 0)
+            return;
+        var losses = _losses;
+        var stopping = _stopping.Token;
+        _ = Task.Run(async () =>
+        {
+            bool live;
+            try
+            {
+                live = await _bus.ProbeAsync(_options.ProbeTimeout, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Probing the bus for {Stream} failed", Stream);
+                live = false;
+            }
+            finally
+            {
+                // Before acting on the result, so the resync it asks for may probe again.
+                Volatile.Write(ref _probing, 0);
+            }
+            if (live)
+            {
+                Volatile.Write(ref _provenAt, losses);
+                if (!_trusted)
+                    RequestResync();
+            }
+            else if (_trusted)
+                _inputs.Writer.TryWrite(LostInput.Instance);
+        }, CancellationToken.None);
     }
 
     private async Task CatchUpToPersistedAsync(StreamPositionVector target, CancellationToken cancellationToken)

@@ -36,8 +36,8 @@ public sealed class StreamWriterOptions
 /// <summary>
 /// One instance's writer for one stream. Allocates positions from the stream's sequence,
 /// tracks which are still being written, and announces its persisted position (with the rows
-/// up to it) once everything it allocated at or below that position has finished: on the bus,
-/// then in stream_positions. An announcement names the previous position, so a reader can
+/// up to it) once everything it allocated at or below that position has finished: on the bus
+/// and in stream_positions. An announcement names the previous position, so a reader can
 /// tell when it missed one.
 /// </summary>
 /// <remarks>
@@ -428,16 +428,14 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         var heartbeatDue = Interlocked.Exchange(ref _heartbeatRequested, 0) != 0
             || Stopwatch.GetElapsedTime(_lastPublishTimestamp) >= _options.HeartbeatInterval;
         if (target != _announced || heartbeatDue)
-        {
             await PublishUpToAsync(target, cancellationToken).ConfigureAwait(false);
-            Signal(_persistWake);
-        }
     }
 
-    // stream_positions follows the bus rather than leading it, and on its own loop, keeping a
-    // database round trip out of the replication lag. A reader never needs it to be current:
-    // a live update it missed shows up as a gap in the next update or heartbeat, and the rows
-    // are in their table before they are announced.
+    // stream_positions is written on its own loop, keeping a database round trip out of the
+    // replication lag, and is told of each announcement as it is made, not once the bus took it:
+    // while Redis is down the readers poll it, and it must keep moving then. Leading the bus is
+    // safe: the rows are in their table before they are announced, and a reader that caught up
+    // from it drops the live update as a duplicate.
     private async Task PersistLoopAsync()
     {
         var stopping = _stopping.Token;
@@ -517,6 +515,7 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         // From here on the announcement counts as made: if the bus drops it, readers see the
         // next one's previous position jump, or a heartbeat, and read the rows from PostgreSQL.
         Interlocked.Exchange(ref _announced, target);
+        Signal(_persistWake);
         _lastPublishTimestamp = Stopwatch.GetTimestamp();
         using var span = update.Traces is { } announced ? ReplicationTelemetry.StartPublish(update, announced) : null;
         try

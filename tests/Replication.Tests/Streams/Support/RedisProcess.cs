@@ -16,9 +16,10 @@ public sealed class RedisProcess : IAsyncDisposable
     public ConnectionMultiplexer Connection { get; }
     public RedisReplicationBus Bus { get; }
 
-    public static async Task<RedisProcess> ConnectAsync(string channel)
+    /// <summary>Connects to <paramref name="configuration"/> (the shared test Redis when null).</summary>
+    public static async Task<RedisProcess> ConnectAsync(string channel, string? configuration = null)
     {
-        var options = ConfigurationOptions.Parse(BackingServices.Redis);
+        var options = ConfigurationOptions.Parse(configuration ?? BackingServices.Redis);
         options.AbortOnConnectFail = false;
         // Notice a dead connection and reconnect quickly, so the tests stay short.
         options.HeartbeatInterval = TimeSpan.FromMilliseconds(250);
