@@ -8,24 +8,9 @@ namespace Cluster.ClientApi.Tests.Accounts;
 /// Access tokens are kept in memory once checked: a token every revocation path revoked is
 /// refused at once even though it was cached a moment before.
 /// </summary>
-public class AccessTokenCacheTests
+public class AccessTokenCacheTests : RoundTripCountingFixture
 {
     private const string WhoAmI = "/_matrix/client/v3/account/whoami";
-
-    private readonly DatabaseRoundTrips _roundTrips = new();
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync(services: _roundTrips.AddTo);
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        // Null when the fixture was skipped (against a cluster).
-        if (_server is not null)
-            await _server.DisposeAsync();
-        _roundTrips.Dispose();
-    }
 
     internal static async Task<MatrixTestClient> LoginAsync(MatrixTestClient anonymous, TestUser user, Func<string, MatrixTestClient> client)
     {
@@ -40,8 +25,8 @@ public class AccessTokenCacheTests
 
     private async Task<MatrixTestClient> SecondDeviceAsync(TestUser user)
     {
-        using var anonymous = _server.NewClient();
-        var second = await LoginAsync(anonymous, user, token => _server.NewClient(token));
+        using var anonymous = Server.NewClient();
+        var second = await LoginAsync(anonymous, user, token => Server.NewClient(token));
         (await second.GetAsync(WhoAmI)).Ok();
         return second;
     }
@@ -56,7 +41,7 @@ public class AccessTokenCacheTests
     [Test]
     public async Task A_token_checked_once_is_checked_again_without_a_round_trip()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         (await user.Client.GetAsync(WhoAmI)).Ok();
         var tag = Guid.NewGuid().ToString("N");
         user.Client.Http.DefaultRequestHeaders.Add(DatabaseRoundTrips.Header, tag);
@@ -64,13 +49,13 @@ public class AccessTokenCacheTests
         var whoami = (await user.Client.GetAsync(WhoAmI)).Ok();
 
         Assert.That(whoami["user_id"]!.GetValue<string>(), Is.EqualTo(user.UserId));
-        Assert.That(_roundTrips.Of(tag), Is.Empty);
+        Assert.That(RoundTrips.Of(tag), Is.Empty);
     }
 
     [Test]
     public async Task A_cached_token_is_401_M_UNKNOWN_TOKEN_right_after_logout()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         (await user.Client.GetAsync(WhoAmI)).Ok();
 
         (await user.Client.PostAsync("/_matrix/client/v3/logout", new JsonObject())).Ok();
@@ -81,7 +66,7 @@ public class AccessTokenCacheTests
     [Test]
     public async Task Logout_leaves_the_users_other_cached_tokens_working()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         using var second = await SecondDeviceAsync(user);
 
         (await user.Client.PostAsync("/_matrix/client/v3/logout", new JsonObject())).Ok();
@@ -92,7 +77,7 @@ public class AccessTokenCacheTests
     [Test]
     public async Task Logout_all_makes_every_cached_token_of_the_user_401()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         using var second = await SecondDeviceAsync(user);
 
         (await user.Client.PostAsync("/_matrix/client/v3/logout/all", new JsonObject())).Ok();
@@ -104,7 +89,7 @@ public class AccessTokenCacheTests
     [Test]
     public async Task Deleting_a_device_makes_its_cached_token_401()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         using var second = await SecondDeviceAsync(user);
         var secondId = (await second.GetAsync(WhoAmI)).Ok()["device_id"]!.GetValue<string>();
 
@@ -117,7 +102,7 @@ public class AccessTokenCacheTests
     [Test]
     public async Task A_password_change_makes_the_other_devices_cached_tokens_401()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         using var second = await SecondDeviceAsync(user);
 
         (await PasswordAuth.SendAsync(user, HttpMethod.Post, "/_matrix/client/v3/account/password",
@@ -130,7 +115,7 @@ public class AccessTokenCacheTests
     [Test]
     public async Task Deactivation_makes_every_cached_token_of_the_user_401()
     {
-        var user = await _server.RegisterUserAsync();
+        var user = await Server.RegisterUserAsync();
         using var second = await SecondDeviceAsync(user);
 
         (await PasswordAuth.SendAsync(user, HttpMethod.Post, "/_matrix/client/v3/account/deactivate", new JsonObject())).Ok();
@@ -142,7 +127,7 @@ public class AccessTokenCacheTests
     [Test]
     public async Task A_made_up_token_is_401_M_UNKNOWN_TOKEN_every_time()
     {
-        using var client = _server.NewClient("ct_" + Guid.NewGuid().ToString("N"));
+        using var client = Server.NewClient("ct_" + Guid.NewGuid().ToString("N"));
 
         await AssertUnknownTokenAsync(client);
         await AssertUnknownTokenAsync(client);

@@ -29,8 +29,9 @@ public static class SharedClusters
     {
         foreach (var started in Running.Values.Where(l => l.IsValueCreated).Select(l => l.Value))
         {
+            // One that failed to start has nothing to stop.
             if (started.IsCompletedSuccessfully)
-                await started.Result.DisposeAsync();
+                await (await started).DisposeAsync();
         }
         Running.Clear();
     }

@@ -8,23 +8,8 @@ namespace Cluster.ClientApi.Tests.Sync;
 /// What an incremental /sync costs in PostgreSQL round trips: each message wakes the sync of
 /// every member of its room, so these are the server's hot path.
 /// </summary>
-public class SyncRoundTripTests
+public class SyncRoundTripTests : RoundTripCountingFixture
 {
-    private readonly DatabaseRoundTrips _roundTrips = new();
-    private Homeserver _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await Homeserver.StartAsync(services: _roundTrips.AddTo);
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        // Null when the fixture was skipped (against a cluster).
-        if (_server is not null)
-            await _server.DisposeAsync();
-        _roundTrips.Dispose();
-    }
-
     private async Task<(JsonObject Body, IReadOnlyList<string> Statements)> CountedSyncAsync(
         TestUser user, string since, int timeoutMs = 0, string? filter = null)
     {
@@ -33,7 +18,7 @@ public class SyncRoundTripTests
         try
         {
             var body = await user.SyncAsync(since, timeoutMs, filter);
-            var statements = _roundTrips.Of(tag);
+            var statements = RoundTrips.Of(tag);
             TestContext.Out.WriteLine($"{statements.Count} round trips:");
             foreach (var statement in statements)
                 TestContext.Out.WriteLine("  " + statement);
@@ -56,8 +41,8 @@ public class SyncRoundTripTests
 
     private async Task<(TestUser Alice, TestUser Bob, string RoomId)> TwoUsersInARoomAsync()
     {
-        var alice = await _server.RegisterUserAsync();
-        var bob = await _server.RegisterUserAsync();
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
         var roomId = await alice.CreatePublicRoomAsync();
         (await bob.JoinAsync(roomId)).Ok();
         return (alice, bob, roomId);
@@ -67,8 +52,8 @@ public class SyncRoundTripTests
     // rooms that are not Bob's, as any busy server does between two of his syncs.
     private async Task OthersAreBusyAsync()
     {
-        var carol = await _server.RegisterUserAsync();
-        var dave = await _server.RegisterUserAsync();
+        var carol = await Server.RegisterUserAsync();
+        var dave = await Server.RegisterUserAsync();
         var carolsRoom = await carol.CreateRoomAsync();
         var eventId = await carol.SendMessageAsync(carolsRoom, "elsewhere");
         (await carol.Client.PutAsync($"{RoomTestHelpers.V3}/user/{Uri.EscapeDataString(carol.UserId)}/account_data/org.example.x",
@@ -122,7 +107,7 @@ public class SyncRoundTripTests
     public async Task The_first_sync_to_ask_for_a_new_event_reads_it_once_for_everyone()
     {
         var (alice, bob, roomId) = await TwoUsersInARoomAsync();
-        var carol = await _server.RegisterUserAsync();
+        var carol = await Server.RegisterUserAsync();
         (await carol.JoinAsync(roomId)).Ok();
         var bobToken = (await bob.SyncAsync()).NextBatch();
         bobToken = (await bob.SyncAsync(bobToken)).NextBatch();
@@ -146,7 +131,7 @@ public class SyncRoundTripTests
         var others = new List<TestUser> { bob };
         for (var i = 0; i < 3; i++)
         {
-            var member = await _server.RegisterUserAsync();
+            var member = await Server.RegisterUserAsync();
             (await member.JoinAsync(roomId)).Ok();
             others.Add(member);
         }

@@ -1,8 +1,6 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Cluster.ClusterTests.Fixtures;
+using Cluster.Replication.Tests.Streams.Support;
 
 namespace Cluster.ClusterTests.Failover;
 
@@ -15,13 +13,13 @@ public sealed partial class FailoverUnderLoadTests
 {
     private static readonly TimeSpan Drain = TimeSpan.FromSeconds(60);
 
-    private PrivateRedis _redis = null!;
+    private PrivateRedisServer _redis = null!;
     private LocalCluster _cluster = null!;
 
     [OneTimeSetUp]
     public async Task StartCluster()
     {
-        _redis = await PrivateRedis.StartAsync();
+        _redis = await PrivateRedisServer.StartAsync();
         var standard = LocalClusterOptions.Standard(persisters: 2, creators: 1, clientReaders: 1, syncReaders: 2, streamWriters: 1);
         _cluster = await LocalCluster.StartAsync(
             new LocalClusterOptions { Instances = standard.Instances, WithRouter = true },
@@ -87,7 +85,9 @@ public sealed partial class FailoverUnderLoadTests
         await using var traffic = await ClusterTraffic.StartAsync(_cluster);
         await Task.Delay(TimeSpan.FromSeconds(3));
 
-        await _redis.RestartAsync();
+        await _redis.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await _redis.RunAsync();
         await Task.Delay(TimeSpan.FromSeconds(5));
         await traffic.StopAndDrainAsync(Drain);
 
@@ -123,82 +123,4 @@ public sealed partial class FailoverUnderLoadTests
 
     [GeneratedRegex(@"^http_server_request_duration_seconds_count\{(?<labels>[^}]*)\} (?<count>[0-9.e+]+)", RegexOptions.Multiline)]
     private static partial Regex RequestCount();
-
-    /// <summary>A redis-server of this fixture's own, so restarting it disturbs no other test.</summary>
-    private sealed class PrivateRedis : IAsyncDisposable
-    {
-        private readonly int _port;
-        private readonly string _directory;
-        private Process? _process;
-
-        private PrivateRedis(int port, string directory)
-        {
-            _port = port;
-            _directory = directory;
-        }
-
-        public string Configuration => $"127.0.0.1:{_port}";
-
-        public static async Task<PrivateRedis> StartAsync()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            var redis = new PrivateRedis(port, Directory.CreateTempSubdirectory("private-redis-").FullName);
-            await redis.RunAsync();
-            return redis;
-        }
-
-        public async Task RestartAsync()
-        {
-            await StopAsync();
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            await RunAsync();
-        }
-
-        private async Task RunAsync()
-        {
-            _process = Process.Start(new ProcessStartInfo("redis-server",
-                ["--port", _port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory])
-            {
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            }) ?? throw new InvalidOperationException("could not start redis-server");
-            _process.OutputDataReceived += (_, _) => { };
-            _process.BeginOutputReadLine();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (DateTime.UtcNow < deadline)
-            {
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(IPAddress.Loopback, _port);
-                    return;
-                }
-                catch (SocketException)
-                {
-                    await Task.Delay(50);
-                }
-            }
-            throw new InvalidOperationException($"redis-server did not listen on {_port}");
-        }
-
-        private async Task StopAsync()
-        {
-            if (_process is { HasExited: false } process)
-            {
-                process.Kill();
-                await process.WaitForExitAsync();
-            }
-            _process?.Dispose();
-            _process = null;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await StopAsync();
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
 }
