@@ -2,7 +2,7 @@ namespace Cluster.Load;
 
 /// <summary>What to drive: the command line, with defaults matching the target scenario.</summary>
 internal sealed record LoadOptions(
-    Uri BaseUrl, int Users, int Rooms, double MessagesPerSecond, TimeSpan Duration, TimeSpan Warmup, int? ServerPid, string? PidsDirectory, bool Sync)
+    Uri BaseUrl, int Users, int Rooms, double MessagesPerSecond, TimeSpan Duration, TimeSpan Warmup, int? ServerPid, string? PidsDirectory, bool Sync, int? PostgresPid)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -21,9 +21,10 @@ internal sealed record LoadOptions(
             TimeSpan.FromSeconds(int.Parse(Value("--warmup") ?? "5")),
             Value("--pid") is { } pid ? int.Parse(pid) : null,
             Value("--pids-dir"),
-            !args.Contains("--no-sync"));
+            !args.Contains("--no-sync"),
+            Value("--postgres-pid") is { } pg ? int.Parse(pg) : null);
     }
 
     public const string Usage =
-        "usage: Cluster.Load [--url http://127.0.0.1:8008] [--users 100] [--rooms 20] [--rate 200] [--seconds 30] [--warmup 5] [--pid SERVER_PID | --pids-dir DATA/run] [--no-sync]";
+        "usage: Cluster.Load [--url http://127.0.0.1:8008] [--users 100] [--rooms 20] [--rate 200] [--seconds 30] [--warmup 5] [--pid SERVER_PID | --pids-dir DATA/run] [--postgres-pid POSTMASTER_PID] [--no-sync]";
 }

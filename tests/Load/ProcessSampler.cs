@@ -3,9 +3,11 @@ namespace Cluster.Load;
 /// <summary>
 /// The server's processes as the run sees them (from /proc): resident memory, sampled through
 /// the run, and CPU time consumed between <see cref="StartWindow"/> and <see cref="EndWindow"/>.
+/// PostgreSQL (<c>--postgres-pid</c>, its postmaster) counts with its backends, which do its work.
 /// </summary>
-internal sealed class ProcessSampler(IReadOnlyDictionary<string, int> processes)
+internal sealed class ProcessSampler(IReadOnlyDictionary<string, int> processes, int? postgresPid = null)
 {
+    private const string Postgres = "postgres";
     private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
     private readonly Dictionary<string, long> _idleRss = [];
     private readonly Dictionary<string, long> _peakRss = [];
@@ -22,10 +24,14 @@ internal sealed class ProcessSampler(IReadOnlyDictionary<string, int> processes)
             foreach (var file in Directory.GetFiles(dir, "*.pid").Order(StringComparer.Ordinal))
                 if (Path.GetFileNameWithoutExtension(file) != "deploy-run" && int.TryParse(File.ReadAllText(file).Trim(), out var p))
                     processes[Path.GetFileNameWithoutExtension(file)] = p;
-        return new ProcessSampler(processes);
+        return new ProcessSampler(processes, options.PostgresPid);
     }
 
     public bool Any => processes.Count > 0;
+
+    private IEnumerable<(string Name, Func<double?> Cpu)> CpuSources =>
+        processes.Select(p => (p.Key, (Func<double?>)(() => CpuSeconds(p.Value))))
+            .Concat(postgresPid is { } pg ? [(Postgres, () => TreeCpuSeconds(pg))] : []);
 
     public void RecordIdle()
     {
@@ -41,21 +47,21 @@ internal sealed class ProcessSampler(IReadOnlyDictionary<string, int> processes)
 
     public void StartWindow()
     {
-        foreach (var (name, pid) in processes)
-            _cpuAtStart[name] = CpuSeconds(pid) ?? 0;
+        foreach (var (name, cpu) in CpuSources)
+            _cpuAtStart[name] = cpu() ?? 0;
     }
 
     public void EndWindow()
     {
-        foreach (var (name, pid) in processes)
-            _cpuUsed[name] = (CpuSeconds(pid) ?? 0) - _cpuAtStart.GetValueOrDefault(name);
+        foreach (var (name, cpu) in CpuSources)
+            _cpuUsed[name] = (cpu() ?? 0) - _cpuAtStart.GetValueOrDefault(name);
     }
 
     public void Report(int messages)
     {
         var total = _cpuUsed.Values.Sum();
         Console.WriteLine($"{"process",-20} {"RSS idle MB",11} {"RSS peak MB",11} {"CPU s",7} {"CPU s/1k msg",12} {"CPU share",9}");
-        foreach (var name in processes.Keys)
+        foreach (var name in processes.Keys.Concat(postgresPid is null ? [] : [Postgres]))
         {
             var cpu = _cpuUsed.GetValueOrDefault(name);
             Console.WriteLine($"{name,-20} {_idleRss.GetValueOrDefault(name) / 1048576,11} {_peakRss.GetValueOrDefault(name) / 1048576,11} " +
@@ -70,6 +76,29 @@ internal sealed class ProcessSampler(IReadOnlyDictionary<string, int> processes)
         {
             var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
             return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    // The process and its children (a PostgreSQL backend per connection, forked by the postmaster).
+    private static double? TreeCpuSeconds(int pid)
+    {
+        var total = CpuSeconds(pid);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out var child) && ParentOf(child) == pid)
+                total += CpuSeconds(child) ?? 0;
+        return total;
+    }
+
+    private static int? ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
         }
         catch (IOException)
         {

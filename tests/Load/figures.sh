@@ -35,8 +35,10 @@ for _ in $(seq 1 300); do
 done
 curl -fsS -o /dev/null "http://127.0.0.1:$port/_matrix/client/versions"
 processes=(--pids-dir "$data/run")
+# PostgreSQL's CPU (its backends) counts too: it is a share of the same two cores.
+[ -f "$data/pg/postmaster.pid" ] && processes+=(--postgres-pid "$(head -1 "$data/pg/postmaster.pid")")
 if [ "$shape" = single ]; then
-  processes=(--pid "$(pgrep -f "Cluster.Main.dll --port $port")")
+  processes=(--pid "$(pgrep -f "Cluster.Main.dll --port $port")" "${processes[@]:2}")
 fi
 dotnet tests/Load/bin/Release/net10.0/Cluster.Load.dll --url "http://127.0.0.1:$port" \
   --users "$users" --rooms "$rooms" --rate "$rate" --seconds "$seconds" --warmup 10 "${processes[@]}"

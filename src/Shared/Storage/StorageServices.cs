@@ -22,8 +22,12 @@ public static class StorageServices
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var settings = new NpgsqlConnectionStringBuilder(connectionString);
-        if (defaultMaxPoolSize is { } limit && !SetsPoolSize(connectionString))
+        if (defaultMaxPoolSize is { } limit && !Sets(connectionString, "MaximumPoolSize", "MaxPoolSize"))
             settings.MaxPoolSize = limit;
+        // The hot statements (send, sync, stream catch-up) repeat thousands of times a second:
+        // prepared once per connection, PostgreSQL skips parsing and planning them each time.
+        if (!Sets(connectionString, "MaxAutoPrepare"))
+            settings.MaxAutoPrepare = AutoPreparedStatements;
         services.TryAddSingleton(provider => new NpgsqlDataSourceBuilder(settings.ConnectionString)
             .UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>())
             .Build());
@@ -31,7 +35,10 @@ public static class StorageServices
         return services;
     }
 
-    private static bool SetsPoolSize(string connectionString) =>
+    /// <summary>Statements each connection prepares automatically once used a few times, unless the connection string says otherwise.</summary>
+    public const int AutoPreparedStatements = 128;
+
+    private static bool Sets(string connectionString, params string[] keys) =>
         connectionString.Split(';').Select(part => part.Split('=', 2)[0].Replace(" ", "", StringComparison.Ordinal).Trim())
-            .Any(key => key.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase));
+            .Any(key => keys.Contains(key, StringComparer.OrdinalIgnoreCase));
 }

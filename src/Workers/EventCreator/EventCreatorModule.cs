@@ -25,6 +25,7 @@ public sealed class EventCreatorModule : IRoleModule
         services.AddAccountStorage();
         services.AddEventPersistence();
         services.TryAddSingleton<EventBuilder>();
+        services.TryAddSingleton<RoomSnapshots>();
         services.TryAddSingleton<RoomContextLoader>();
         services.TryAddSingleton<RoomEventSender>();
         services.TryAddSingleton<RoomEventActions>();

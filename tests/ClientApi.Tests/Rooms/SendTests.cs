@@ -47,6 +47,21 @@ public class SendTests : HomeserverFixture
     }
 
     [Test]
+    public async Task A_transaction_retried_after_the_sender_left_returns_the_first_event()
+    {
+        var carol = await Server.RegisterUserAsync();
+        (await carol.JoinAsync(_room)).Ok();
+        var txn = Guid.NewGuid().ToString("N");
+        var first = (await carol.SendAsync(_room, "before leaving", txn)).Ok()["event_id"].Str();
+        (await carol.LeaveAsync(_room)).Ok();
+
+        var retried = (await carol.SendAsync(_room, "before leaving", txn)).Ok()["event_id"].Str();
+
+        Assert.That(retried, Is.EqualTo(first));
+        (await carol.SendAsync(_room, "after leaving", Guid.NewGuid().ToString("N"))).ExpectError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
+    }
+
+    [Test]
     public async Task Concurrent_requests_with_one_transaction_id_make_one_event()
     {
         var txn = Guid.NewGuid().ToString("N");

@@ -50,19 +50,16 @@ public sealed class RoomEventWriter
     public async Task<IReadOnlySet<string>> LockRoomAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string roomId, bool creating, CancellationToken cancellationToken)
     {
-        await using (var lockRoom = new NpgsqlCommand("SELECT 1 FROM rooms WHERE room_id = $1 FOR UPDATE", connection, transaction))
-        {
-            lockRoom.Parameters.AddWithValue(roomId);
-            var exists = await lockRoom.ExecuteScalarAsync(cancellationToken) is not null;
-            if (exists == creating)
-                throw new StaleExtremitiesException(roomId, creating ? "the room already exists" : "the room does not exist");
-        }
+        // One round trip: the lock, then (same snapshot, lock held) the extremities.
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        Add(batch, "SELECT 1 FROM rooms WHERE room_id = $1 FOR UPDATE", roomId);
+        Add(batch, "SELECT event_id FROM room_forward_extremities WHERE room_id = $1", roomId);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var exists = await reader.ReadAsync(cancellationToken);
+        if (exists == creating)
+            throw new StaleExtremitiesException(roomId, creating ? "the room already exists" : "the room does not exist");
+        await reader.NextResultAsync(cancellationToken);
         var extremities = new HashSet<string>(StringComparer.Ordinal);
-        if (creating)
-            return extremities;
-        await using var select = new NpgsqlCommand("SELECT event_id FROM room_forward_extremities WHERE room_id = $1", connection, transaction);
-        select.Parameters.AddWithValue(roomId);
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             extremities.Add(reader.GetString(0));
         return extremities;

@@ -16,6 +16,8 @@ public sealed class RoomContext(RoomVersion version, string? roomId)
 {
     private readonly Dictionary<(string Type, string StateKey), Pdu> _state = [];
     private readonly List<PrevEvent> _extremities = [];
+    // Keys looked up and found empty, so a kept context does not ask again.
+    private readonly HashSet<(string Type, string StateKey)> _absent = [];
 
     public RoomVersion Version { get; } = version;
 
@@ -34,10 +36,22 @@ public sealed class RoomContext(RoomVersion version, string? roomId)
 
     public bool Has((string Type, string StateKey) key) => _state.ContainsKey(key);
 
+    /// <summary>The state at <paramref name="key"/> was loaded, or looked up and found empty.</summary>
+    public bool IsKnown((string Type, string StateKey) key) => _state.ContainsKey(key) || _absent.Contains(key);
+
     public void AddState(Pdu pdu)
     {
         if (pdu.StateKey is { } key)
+        {
             _state[(pdu.Type, key)] = pdu;
+            _absent.Remove((pdu.Type, key));
+        }
+    }
+
+    public void AddAbsent((string Type, string StateKey) key)
+    {
+        if (!_state.ContainsKey(key))
+            _absent.Add(key);
     }
 
     public void AddExtremity(PrevEvent extremity) => _extremities.Add(extremity);

@@ -1,4 +1,5 @@
 using Cluster.Shared.Auth;
+using Cluster.Shared.Events;
 using Cluster.Shared.Http;
 using Cluster.Shared.Storage.Events;
 using Cluster.Shared.Threading;
@@ -32,13 +33,14 @@ public sealed record SentEvent(string EventId, PersistedEvent? Persisted);
 
 /// <summary>
 /// The event creator's pipeline for existing rooms: under a per-room lock (so this process never
-/// forks a room), load the state, plan, build, sign, auth-check against the current state and hand
-/// the event to the room's persister. A persister that finds the room moved on (another creator
-/// got in first) makes it rebuild.
+/// forks a room), take the room's state (its kept snapshot, see <see cref="RoomSnapshots"/>), plan,
+/// build, sign, auth-check against that state and hand the event to the room's persister. A
+/// persister that finds the room moved on (another creator or a remote server got in first, so the
+/// snapshot was stale) makes it load the room afresh and rebuild.
 /// </summary>
 public sealed class RoomEventSender(
-    RoomContextLoader loader, EventBuilder builder, IEventPersistence persistence, TransactionIdStore transactions,
-    ILogger<RoomEventSender> logger)
+    RoomContextLoader loader, RoomSnapshots snapshots, EventBuilder builder, IEventPersistence persistence,
+    TransactionIdStore transactions, ILogger<RoomEventSender> logger)
 {
     private const int MaxAttempts = 5;
 
@@ -47,39 +49,53 @@ public sealed class RoomEventSender(
     public async Task<SentEvent> SendAsync(SendRequest request, CancellationToken cancellationToken)
     {
         using var held = await _rooms.AcquireAsync(request.RoomId, cancellationToken);
-        // Checked under the lock: a retried request waits for the first one to finish, then finds it.
-        if (request.Transaction is { } txn && await transactions.FindEventAsync(txn, cancellationToken) is { } earlier)
-            return new SentEvent(earlier, null);
-
+        // A retried transaction ID is not looked up first (that would cost every send a round trip):
+        // the persister's unique index refuses the repeat, and a retry refused before that (its
+        // sender has left the room since, say) looks for the first event before answering.
         for (var attempt = 1; ; attempt++)
         {
-            var room = await loader.LoadAsync(request.RoomId, request.StateKeys, cancellationToken)
-                ?? throw MatrixException.Forbidden($"You are not in room {request.RoomId}.");
-            var plan = request.Plan(room);
-            if (plan.ExistingEventId is { } existing)
-                return new SentEvent(existing, null);
-            var draft = plan.Draft ?? throw new InvalidOperationException("A plan either sends a draft or names an existing event.");
-            await loader.LoadMoreAsync(room,
-                AuthEventSelection.Select(room.Version, draft.Type, draft.StateKey, draft.Sender, draft.Content), cancellationToken);
+            RoomContext room;
+            BuiltEvent built;
+            EventPlan plan;
+            try
+            {
+                room = await loader.LoadAsync(request.RoomId, request.StateKeys, cancellationToken)
+                    ?? throw MatrixException.Forbidden($"You are not in room {request.RoomId}.");
+                plan = request.Plan(room);
+                if (plan.ExistingEventId is { } existing)
+                    return new SentEvent(existing, null);
+                var draft = plan.Draft ?? throw new InvalidOperationException("A plan either sends a draft or names an existing event.");
+                await loader.LoadMoreAsync(room,
+                    AuthEventSelection.Select(room.Version, draft.Type, draft.StateKey, draft.Sender, draft.Content), cancellationToken);
 
-            var built = await builder.BuildAsync(room, draft, cancellationToken);
-            var decision = EventAuth.Check(built.Pdu, room.State);
-            if (!decision.Allowed)
-                throw MatrixException.Forbidden($"The event is not allowed: {decision.Reason}.");
+                built = await builder.BuildAsync(room, draft, cancellationToken);
+                var decision = EventAuth.Check(built.Pdu, room.State);
+                if (!decision.Allowed)
+                    throw MatrixException.Forbidden($"The event is not allowed: {decision.Reason}.");
+            }
+            catch (MatrixException) when (request.Transaction is not null)
+            {
+                if (await transactions.FindEventAsync(request.Transaction, cancellationToken) is { } earlier)
+                    return new SentEvent(earlier, null);
+                throw;
+            }
 
             try
             {
                 var result = await persistence.PersistAsync(new PersistRequest(request.RoomId, room.Version.Id,
                     [new EventToPersist(built.EventId, built.CanonicalJson, request.Transaction, plan.AppliesRedactionOf)]),
                     cancellationToken);
+                Remember(room, built);
                 return new SentEvent(built.EventId, result.Events[0]);
             }
             catch (RoomMovedOnException e) when (attempt < MaxAttempts)
             {
+                snapshots.Forget(request.RoomId);
                 logger.LogInformation("Rebuilding an event for {RoomId} (attempt {Attempt}): {Reason}", request.RoomId, attempt, e.Message);
             }
             catch (RoomMovedOnException e)
             {
+                snapshots.Forget(request.RoomId);
                 logger.LogWarning(e, "Gave up on an event for {RoomId} after {Attempts} attempts", request.RoomId, attempt);
                 throw new MatrixException(StatusCodes.Status503ServiceUnavailable, ErrCodes.Unknown,
                     "The room changed too often while the event was being built; try again.");
@@ -90,6 +106,21 @@ public sealed class RoomEventSender(
                     ?? throw new InvalidOperationException("A duplicate transaction ID names no event.", e);
                 return new SentEvent(first, null);
             }
+            catch
+            {
+                // Whether the event got in is unknown (the persister was unreachable, say).
+                snapshots.Forget(request.RoomId);
+                throw;
+            }
         }
+    }
+
+    // The room now follows the event; a redaction may have stripped state the snapshot holds whole.
+    private void Remember(RoomContext room, BuiltEvent built)
+    {
+        if (built.Pdu.Type == RoomEventTypes.Redaction)
+            snapshots.Forget(built.Pdu.RoomId);
+        else
+            room.Apply(built.Pdu);
     }
 }

@@ -1,0 +1,37 @@
+using Cluster.ClientApi.Tests.Fixtures;
+
+namespace Cluster.ClientApi.Tests.Rooms;
+
+/// <summary>
+/// What sending a message costs in PostgreSQL round trips, creator and persister together (one
+/// process): at the 200 messages/s this is the server's other hot path beside /sync.
+/// </summary>
+public class SendRoundTripTests : RoundTripCountingFixture
+{
+    // The creator builds on the room snapshot it kept from the previous send; the persister
+    // takes positions, locks the room and reads its extremities, finds the state group, writes.
+    [Test]
+    public async Task A_message_after_an_earlier_send_costs_only_the_persisters_round_trips()
+    {
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
+        var roomId = await alice.CreatePublicRoomAsync();
+        (await bob.JoinAsync(roomId)).Ok();
+        await alice.SendMessageAsync(roomId, "warm");
+        await bob.SendMessageAsync(roomId, "warm too");
+
+        var tag = Guid.NewGuid().ToString("N");
+        alice.Client.Http.DefaultRequestHeaders.Add(DatabaseRoundTrips.Header, tag);
+        await alice.SendMessageAsync(roomId, "counted");
+        alice.Client.Http.DefaultRequestHeaders.Remove(DatabaseRoundTrips.Header);
+
+        var statements = RoundTrips.Of(tag);
+        TestContext.Out.WriteLine($"{statements.Count} round trips:");
+        foreach (var statement in statements)
+            TestContext.Out.WriteLine("  " + statement);
+        Assert.That(statements, Has.Count.LessThanOrEqualTo(4));
+        Assert.That(statements, Has.None.Contains("event_transaction_ids WHERE"), "no transaction ID lookup before the send");
+        Assert.That(statements, Has.None.Contains("FROM current_state_events c"), "no state load by the creator");
+        Assert.That(statements, Has.None.Contains("SELECT room_version"), "no room lookup by the creator");
+    }
+}
