@@ -23,6 +23,13 @@ public sealed class StreamWriterOptions
     /// <summary>Above this many row bytes an announcement omits its rows and readers read them from the database.</summary>
     public int MaxRowBytesPerMessage { get; init; } = 256 * 1024;
 
+    /// <summary>
+    /// The announced position is stored in stream_positions at most this often: it serves readers
+    /// that start, and readers polling while Redis is down (once a second), so storing it on every
+    /// announcement (about one per message under load) would be a round trip each for nothing.
+    /// </summary>
+    public TimeSpan PositionStoreInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Wait before retrying after PostgreSQL or the bus failed.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
@@ -445,6 +452,8 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
             {
                 await _persistWake.WaitAsync(stopping).ConfigureAwait(false);
                 await PersistAsync(stopping).ConfigureAwait(false);
+                // Announcements meanwhile signal the wake-up; the next store takes the latest.
+                await Task.Delay(_options.PositionStoreInterval, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

@@ -122,6 +122,8 @@ public static class SchemaMigrator
         catch (NpgsqlException e)
         {
             logger.LogWarning(e, "Could not release the schema migration lock; it goes when the connection closes");
+            // Pooled connections keep their session (no reset on close): close this one rather than reuse it.
+            NpgsqlConnection.ClearPool(connection);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Cluster.Replication.Hosting;
+using Cluster.Replication.Streams;
 using Cluster.Replication.Streams.Events;
 using Cluster.Shared.Events;
 using Cluster.Shared.RoomVersions;
@@ -18,7 +19,8 @@ namespace Cluster.Workers.EventPersister;
 /// writes only the rooms of this instance's shard.
 /// </summary>
 public sealed class LocalEventPersistence(
-    NpgsqlDataSource dataSource, StreamHost<EventStreamRow> eventsStream, RoomEventWriter writer, ClusterContext cluster,
+    NpgsqlDataSource dataSource, StreamHost<EventStreamRow> eventsStream, RoomEventWriter writer, EventStore events, TransactionIdStore transactions,
+    ClusterContext cluster,
     ILogger<LocalEventPersistence> logger) : IEventPersistence
 {
     private const string TransactionConstraint = "event_transaction_ids_request";
@@ -36,6 +38,8 @@ public sealed class LocalEventPersistence(
             throw new ArgumentException($"Unknown room version '{request.RoomVersion}'.", nameof(request));
         var pdus = request.Events.Select(e => Parse(e, version, request.RoomId)).ToArray();
         var started = Stopwatch.GetTimestamp();
+        ForgetRedactedTargets(request);
+        var outcomes = new EventWriteOutcome[pdus.Length];
 
         using var held = await _rooms.AcquireAsync(request.RoomId, cancellationToken);
         var streamWriter = eventsStream.Writer;
@@ -59,7 +63,7 @@ public sealed class LocalEventPersistence(
                     if (pdu.PrevEventIds.Count == 0 && !(creating && i == 0))
                         throw new RoomMovedOnException($"{pdu.EventId} has no prev events but is not the room's create event.");
                     var source = request.Events[i];
-                    await writer.WriteAsync(connection, transaction, new EventWrite(
+                    outcomes[i] = await writer.WriteAsync(connection, transaction, new EventWrite(
                         pdu, source.CanonicalJson, rows[i].Position, allocation.WriterId,
                         source.Transaction, source.AppliesRedactionOf, source.IsPublicRoom), cancellationToken);
                     extremities = new HashSet<string>(StringComparer.Ordinal) { pdu.EventId };
@@ -84,6 +88,13 @@ public sealed class LocalEventPersistence(
             var duplicate = request.Events.First(x => x.Transaction is not null).Transaction!;
             throw new DuplicateTransactionException(duplicate);
         }
+        // Before the announcement: the syncs it wakes read these first.
+        ForgetRedactedTargets(request);
+        for (var i = 0; i < pdus.Length; i++)
+        {
+            transactions.RememberPersisted(pdus[i].EventId, request.Events[i].Transaction);
+            events.RememberPersisted(AsStored(pdus[i], request.Events[i], rows[i], outcomes[i]));
+        }
         allocation.Complete(rows);
         measurement.Succeeded(rows[0].Position);
 
@@ -106,6 +117,21 @@ public sealed class LocalEventPersistence(
             throw new ArgumentException($"Event {e.EventId} is in {pdu.RoomId}, not {roomId}.");
         return pdu;
     }
+
+    // Forgotten before the transaction (a read meanwhile goes to the table) and after the commit
+    // (in case a read put nothing back but raced the first).
+    private void ForgetRedactedTargets(PersistRequest request)
+    {
+        foreach (var e in request.Events)
+            if (e.AppliesRedactionOf is { } target)
+                events.ForgetPersisted(target);
+    }
+
+    // What the events table now holds for the event: locally built events are accepted and in the timeline.
+    private static StoredEvent AsStored(Pdu pdu, EventToPersist source, StreamRow<EventStreamRow> row, EventWriteOutcome outcome) =>
+        new(pdu.EventId, pdu.RoomId, pdu.Version, pdu.Type, pdu.StateKey, pdu.Sender, pdu.OriginServerTs, row.Position, row.WriterId,
+            pdu.Depth, source.CanonicalJson, Outlier: false, RejectionReason: null, SoftFailed: false,
+            pdu.Type == RoomEventTypes.Member ? MembershipOf(pdu) : null, outcome.ReplacedStateEventId, RedactedBy: null);
 
     private static string? MembershipOf(Pdu pdu) =>
         pdu.Content["membership"] is JsonValue value && value.TryGetValue<string>(out var membership) ? membership : null;

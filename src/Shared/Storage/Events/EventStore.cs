@@ -1,3 +1,4 @@
+using Cluster.Shared.Caching;
 using Npgsql;
 
 namespace Cluster.Shared.Storage.Events;
@@ -21,13 +22,28 @@ public sealed record RoomEventsSlice(IReadOnlyList<StoredEvent> Events, bool Lim
 /// Reads events: by ID, a room's events in stream order (the /sync timeline), and a room's history
 /// in topological order (/messages). Timeline reads return only accepted events (never rejected,
 /// soft-failed or outliers); reads by ID return whatever is stored and leave that to the caller.
+/// Reads by ID first look among the events this process persisted last: every member's /sync
+/// asks for a new message moments after its persister committed it.
 /// </summary>
 public sealed class EventStore(NpgsqlDataSource dataSource)
 {
+    /// <summary>Events this process persisted that reads by ID find without PostgreSQL (the newest; enough for the syncs a message wakes).</summary>
+    public const int RecentCapacity = 2_048;
+
     private const string SelectEvents = $"SELECT {StoredEventColumns.Select} FROM {StoredEventColumns.From}";
+
+    private readonly RecentEntries<StoredEvent> _recent = new(RecentCapacity);
+
+    /// <summary>This process committed <paramref name="stored"/>, exactly as the events table now holds it.</summary>
+    public void RememberPersisted(StoredEvent stored) => _recent.Add(stored.EventId, stored);
+
+    /// <summary>A redaction of <paramref name="eventId"/> is being persisted: the remembered copy is no longer what the table serves.</summary>
+    public void ForgetPersisted(string eventId) => _recent.Forget(eventId);
 
     public async Task<StoredEvent?> GetEventAsync(string eventId, CancellationToken cancellationToken)
     {
+        if (_recent.TryGet(eventId, out var recent))
+            return recent;
         await using var command = dataSource.CreateCommand($"{SelectEvents} WHERE e.event_id = $1");
         command.Parameters.AddWithValue(eventId);
         var events = await StoredEventColumns.ReadAllAsync(command, cancellationToken);
@@ -48,12 +64,22 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyDictionary<string, StoredEvent>> GetEventsAsync(
         IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken)
     {
-        if (eventIds.Count == 0)
-            return new Dictionary<string, StoredEvent>();
+        var found = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        List<string>? unknown = null;
+        foreach (var eventId in eventIds)
+        {
+            if (_recent.TryGet(eventId, out var recent))
+                found[eventId] = recent;
+            else if (!found.ContainsKey(eventId))
+                (unknown ??= []).Add(eventId);
+        }
+        if (unknown is null)
+            return found;
         await using var command = dataSource.CreateCommand($"{SelectEvents} WHERE e.event_id = ANY($1)");
-        command.Parameters.AddWithValue(eventIds.Distinct(StringComparer.Ordinal).ToArray());
-        var events = await StoredEventColumns.ReadAllAsync(command, cancellationToken);
-        return events.ToDictionary(e => e.EventId, StringComparer.Ordinal);
+        command.Parameters.AddWithValue(unknown.Distinct(StringComparer.Ordinal).ToArray());
+        foreach (var e in await StoredEventColumns.ReadAllAsync(command, cancellationToken))
+            found[e.EventId] = e;
+        return found;
     }
 
     /// <summary>
