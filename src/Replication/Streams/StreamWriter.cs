@@ -187,6 +187,55 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
     }
 
     /// <summary>
+    /// Allocates <paramref name="count"/> positions in the same round trip as the caller's
+    /// <paramref name="batch"/>: the allocation runs first, then the batch's own commands. Returns
+    /// the allocation and the reader positioned on the first of the caller's results (the caller
+    /// reads and disposes it). A command of the batch that fails leaves the allocation to be
+    /// abandoned by the caller, as after any failed write.
+    /// </summary>
+    public async Task<(StreamAllocation<TRow> Allocation, NpgsqlDataReader Results)> AllocateWithBatchAsync(
+        int count, NpgsqlBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        var allocate = new NpgsqlBatchCommand(_allocateSql);
+        allocate.Parameters.Add(new NpgsqlParameter { Value = count });
+        batch.BatchCommands.Insert(0, allocate);
+        var request = _tracker.BeginRequest();
+        var positions = new List<long>(count);
+        NpgsqlDataReader? reader = null;
+        try
+        {
+            reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                positions.Add(reader.GetInt64(0));
+        }
+        catch
+        {
+            if (reader is not null)
+                await reader.DisposeAsync().ConfigureAwait(false);
+            if (_tracker.FailRequest(request))
+                ScheduleIdleAnnounce();
+            throw;
+        }
+        positions.Sort();
+        if (_tracker.EndRequest(request, positions))
+            ScheduleIdleAnnounce();
+        var allocation = new StreamAllocation<TRow>(this, WriterId, positions) { Trace = ClusterDiagnostics.RecordedContext() };
+        try
+        {
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            allocation.Dispose();
+            await reader.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return (allocation, reader);
+    }
+
+    /// <summary>
     /// Writes the rows in one transaction and returns them with their positions once committed.
     /// Calls made while a transaction is out are committed together in the next one (group
     /// commit): one allocation and one insert for all of them, so under load the round trips per

@@ -42,41 +42,47 @@ public sealed class LocalEventPersistence(
         var outcomes = new EventWriteOutcome[pdus.Length];
 
         using var held = await _rooms.AcquireAsync(request.RoomId, cancellationToken);
-        var streamWriter = eventsStream.Writer;
+        var creating = pdus[0].Type == RoomEventTypes.Create && pdus[0].StateKey == "";
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        using var allocation = await streamWriter.AllocateAsync(pdus.Length, connection, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // One round trip takes the stream positions, locks the room, reads its extremities and
+        // the state the first event follows.
+        await using var locking = new NpgsqlBatch(connection, transaction);
+        writer.AddLockRoom(locking, request.RoomId, pdus[0]);
+        var (allocation, lockResults) = await eventsStream.Writer.AllocateWithBatchAsync(pdus.Length, locking, cancellationToken);
+        using var allocated = allocation;
         var rows = allocation.Rows(
             [.. pdus.Select(p => new EventStreamRow(p.EventId, p.RoomId, p.Type, p.StateKey,
                 p.Type == RoomEventTypes.Member ? MembershipOf(p) : null))]);
         try
         {
-            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            LockedRoom locked;
+            await using (lockResults)
+                locked = await writer.ReadLockedRoomAsync(lockResults, request.RoomId, creating, pdus[0], cancellationToken);
+            var extremities = locked.Extremities;
+            for (var i = 0; i < pdus.Length; i++)
             {
-                var creating = pdus[0].Type == RoomEventTypes.Create && pdus[0].StateKey == "";
-                IReadOnlySet<string> extremities = await writer.LockRoomAsync(connection, transaction, request.RoomId, creating, cancellationToken);
-                for (var i = 0; i < pdus.Length; i++)
-                {
-                    var pdu = pdus[i];
-                    foreach (var prev in pdu.PrevEventIds)
-                        if (!extremities.Contains(prev))
-                            throw new RoomMovedOnException($"{pdu.EventId} names {prev}, which is not a forward extremity of {request.RoomId}.");
-                    if (pdu.PrevEventIds.Count == 0 && !(creating && i == 0))
-                        throw new RoomMovedOnException($"{pdu.EventId} has no prev events but is not the room's create event.");
-                    var source = request.Events[i];
-                    outcomes[i] = await writer.WriteAsync(connection, transaction, new EventWrite(
-                        pdu, source.CanonicalJson, rows[i].Position, allocation.WriterId,
-                        source.Transaction, source.AppliesRedactionOf, source.IsPublicRoom), cancellationToken);
-                    extremities = new HashSet<string>(StringComparer.Ordinal) { pdu.EventId };
-                }
-                try
-                {
-                    await transaction.CommitAsync(cancellationToken);
-                }
-                catch (Exception e) when (e is not PostgresException)
-                {
-                    allocation.CompleteWithUnknownOutcome();
-                    throw;
-                }
+                var pdu = pdus[i];
+                foreach (var prev in pdu.PrevEventIds)
+                    if (!extremities.Contains(prev))
+                        throw new RoomMovedOnException($"{pdu.EventId} names {prev}, which is not a forward extremity of {request.RoomId}.");
+                if (pdu.PrevEventIds.Count == 0 && !(creating && i == 0))
+                    throw new RoomMovedOnException($"{pdu.EventId} has no prev events but is not the room's create event.");
+                var source = request.Events[i];
+                outcomes[i] = await writer.WriteAsync(connection, transaction, new EventWrite(
+                    pdu, source.CanonicalJson, rows[i].Position, allocation.WriterId,
+                    source.Transaction, source.AppliesRedactionOf, source.IsPublicRoom),
+                    i == 0 ? locked.FirstPrevState : null, cancellationToken);
+                extremities = new HashSet<string>(StringComparer.Ordinal) { pdu.EventId };
+            }
+            try
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not PostgresException)
+            {
+                allocation.CompleteWithUnknownOutcome();
+                throw;
             }
         }
         catch (StaleExtremitiesException e)

@@ -20,6 +20,18 @@ public sealed record EventWrite(
 /// <summary>What writing an event decided.</summary>
 public sealed record EventWriteOutcome(long StateGroupBefore, string? ReplacedStateEventId);
 
+/// <summary>
+/// The state after an event's prev event, read under the room's lock: the prev event's state group
+/// and that group's delta chain length, the prev event's key when it is accepted state (the new
+/// event's state adds it), and the current state event the new event replaces.
+/// </summary>
+public sealed record PrevEventState(
+    string ForEventId, string PrevEventId, long StateGroup, int ChainLength,
+    (string Type, string StateKey)? AcceptedStateKey, string? ReplacedStateEventId);
+
+/// <summary>What locking a room for a write read: its forward extremities and the state after the first event's prev event.</summary>
+public sealed record LockedRoom(IReadOnlySet<string> Extremities, PrevEventState? FirstPrevState);
+
 /// <summary>The room's forward extremities do not match what the event was built on.</summary>
 public sealed class StaleExtremitiesException(string roomId, string detail)
     : Exception($"Room {roomId} moved on while the event was built: {detail}")
@@ -30,7 +42,7 @@ public sealed class StaleExtremitiesException(string roomId, string detail)
 /// <summary>
 /// The SQL of persisting room events, inside the persister's transaction: the event row, its
 /// edges, the forward extremities, its state group, the current state and the membership
-/// history. One persister writes a room at a time; <see cref="LockRoomAsync"/> makes that
+/// history. One persister writes a room at a time; <see cref="AddLockRoom"/> makes that
 /// hold in the database too.
 /// </summary>
 public sealed class RoomEventWriter
@@ -43,18 +55,28 @@ public sealed class RoomEventWriter
     public const int MaxDeltaChainLength = 50;
 
     /// <summary>
-    /// Locks the room's row for the transaction and returns its forward extremities. For a batch
-    /// that starts with the create event the room must be new: nothing to lock, no extremities.
+    /// Adds to <paramref name="batch"/> (inside the persister's transaction) what locking the room
+    /// for <paramref name="first"/>, the first event of a write, reads: the room's row, locked for
+    /// the transaction, its forward extremities, and the state after the event's prev event. One
+    /// round trip with whatever the batch already holds (the stream positions); read the results
+    /// with <see cref="ReadLockedRoomAsync"/>.
     /// </summary>
-    /// <exception cref="StaleExtremitiesException">The room is unknown (or, for a create, already exists).</exception>
-    public async Task<IReadOnlySet<string>> LockRoomAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string roomId, bool creating, CancellationToken cancellationToken)
+    public void AddLockRoom(NpgsqlBatch batch, string roomId, Pdu first)
     {
-        // One round trip: the lock, then (same snapshot, lock held) the extremities.
-        await using var batch = new NpgsqlBatch(connection, transaction);
         Add(batch, "SELECT 1 FROM rooms WHERE room_id = $1 FOR UPDATE", roomId);
         Add(batch, "SELECT event_id FROM room_forward_extremities WHERE room_id = $1", roomId);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (first.PrevEventIds.Count == 1)
+            AddPrevState(batch, first);
+    }
+
+    /// <summary>
+    /// Reads what <see cref="AddLockRoom"/> asked for. For a write that starts with the create
+    /// event the room must be new: nothing locked, no extremities.
+    /// </summary>
+    /// <exception cref="StaleExtremitiesException">The room is unknown (or, for a create, already exists).</exception>
+    public async Task<LockedRoom> ReadLockedRoomAsync(
+        NpgsqlDataReader reader, string roomId, bool creating, Pdu first, CancellationToken cancellationToken)
+    {
         var exists = await reader.ReadAsync(cancellationToken);
         if (exists == creating)
             throw new StaleExtremitiesException(roomId, creating ? "the room already exists" : "the room does not exist");
@@ -62,15 +84,26 @@ public sealed class RoomEventWriter
         var extremities = new HashSet<string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
             extremities.Add(reader.GetString(0));
-        return extremities;
+        PrevEventState? prevState = null;
+        if (first.PrevEventIds.Count == 1)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            // A prev event that is not an extremity fails the caller's check; its state is moot.
+            prevState = await ReadPrevStateAsync(reader, first, required: false, cancellationToken);
+        }
+        return new LockedRoom(extremities, prevState);
     }
 
-    /// <summary>Writes every row of one event. Its prev events must be the room's extremities (checked by the caller).</summary>
+    /// <summary>
+    /// Writes every row of one event. Its prev events must be the room's extremities (checked by
+    /// the caller). <paramref name="prevState"/>: the state after its prev event when the caller
+    /// read it already (<see cref="ReadLockedRoomAsync"/>), else it is read here.
+    /// </summary>
     public async Task<EventWriteOutcome> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, EventWrite write, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, EventWrite write, PrevEventState? prevState, CancellationToken cancellationToken)
     {
         var ev = write.Event;
-        var (stateGroup, replaced) = await AssignStateGroupAsync(connection, transaction, ev, cancellationToken);
+        var (stateGroup, replaced) = await AssignStateGroupAsync(connection, transaction, ev, prevState, cancellationToken);
         var membership = ev.Type == RoomEventTypes.Member ? StringOf(ev.Content["membership"]) : null;
 
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -117,7 +150,7 @@ public sealed class RoomEventWriter
     // The state before the event is the state after its prev event: the prev event's own group,
     // plus the prev event itself when it is accepted state (a new group, usually a one-entry delta).
     private static async Task<(long StateGroup, string? Replaced)> AssignStateGroupAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Pdu ev, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Pdu ev, PrevEventState? known, CancellationToken cancellationToken)
     {
         if (ev.PrevEventIds.Count == 0)
             return (await InsertGroupAsync(connection, transaction, ev, null, 0, new Dictionary<(string, string), string>(), cancellationToken), null);
@@ -126,46 +159,69 @@ public sealed class RoomEventWriter
                 $"{ev.EventId} has {ev.PrevEventIds.Count} prev events; merging forked state needs state resolution, which persisting does not do yet.");
 
         var prevId = ev.PrevEventIds[0];
-        long prevGroup;
-        int chainLength;
-        (string Type, string StateKey)? prevKey = null;
-        string? replaced = null;
-        await using (var batch = new NpgsqlBatch(connection, transaction))
-        {
-            Add(batch,
-                "SELECT g.state_group, sg.delta_chain_length, e.type, e.state_key, e.rejection_reason IS NOT NULL " +
-                "FROM event_to_state_groups g JOIN state_groups sg ON sg.state_group = g.state_group " +
-                "JOIN events e ON e.event_id = g.event_id WHERE g.event_id = $1",
-                prevId);
-            Add(batch, "SELECT event_id FROM current_state_events WHERE room_id = $1 AND type = $2 AND state_key = $3",
-                ev.RoomId, ev.Type, (object?)ev.StateKey ?? "");
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-                throw new StaleExtremitiesException(ev.RoomId, $"prev event {prevId} has no state recorded");
-            prevGroup = reader.GetInt64(0);
-            chainLength = reader.GetInt32(1);
-            if (!reader.IsDBNull(3) && !reader.GetBoolean(4))
-                prevKey = (reader.GetString(2), reader.GetString(3));
-            await reader.NextResultAsync(cancellationToken);
-            if (ev.StateKey is not null && await reader.ReadAsync(cancellationToken))
-                replaced = reader.GetString(0);
-        }
-        if (prevKey is not { } key)
-            return (prevGroup, replaced);
+        var prev = known is not null && known.PrevEventId == prevId && known.ForEventId == ev.EventId
+            ? known
+            : await ReadPrevStateAsync(connection, transaction, ev, cancellationToken);
+        if (prev.AcceptedStateKey is not { } key)
+            return (prev.StateGroup, prev.ReplacedStateEventId);
 
         long group;
-        if (chainLength + 1 > MaxDeltaChainLength)
+        if (prev.ChainLength + 1 > MaxDeltaChainLength)
         {
-            var full = await ReadGroupAsync(connection, transaction, prevGroup, cancellationToken);
+            var full = await ReadGroupAsync(connection, transaction, prev.StateGroup, cancellationToken);
             full[key] = prevId;
             group = await InsertGroupAsync(connection, transaction, ev, null, 0, full, cancellationToken);
         }
         else
         {
-            group = await InsertGroupAsync(connection, transaction, ev, prevGroup, chainLength + 1,
+            group = await InsertGroupAsync(connection, transaction, ev, prev.StateGroup, prev.ChainLength + 1,
                 new Dictionary<(string, string), string> { [key] = prevId }, cancellationToken);
         }
-        return (group, replaced);
+        return (group, prev.ReplacedStateEventId);
+    }
+
+    // The prev event's state group, and the current state event the new event replaces (if state).
+    private static void AddPrevState(NpgsqlBatch batch, Pdu ev)
+    {
+        Add(batch,
+            "SELECT g.state_group, sg.delta_chain_length, e.type, e.state_key, e.rejection_reason IS NOT NULL " +
+            "FROM event_to_state_groups g JOIN state_groups sg ON sg.state_group = g.state_group " +
+            "JOIN events e ON e.event_id = g.event_id WHERE g.event_id = $1",
+            ev.PrevEventIds[0]);
+        Add(batch, "SELECT event_id FROM current_state_events WHERE room_id = $1 AND type = $2 AND state_key = $3",
+            ev.RoomId, ev.Type, (object?)ev.StateKey ?? "");
+    }
+
+    private static async Task<PrevEventState> ReadPrevStateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Pdu ev, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddPrevState(batch, ev);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return (await ReadPrevStateAsync(reader, ev, required: true, cancellationToken))!;
+    }
+
+    private static async Task<PrevEventState?> ReadPrevStateAsync(
+        NpgsqlDataReader reader, Pdu ev, bool required, CancellationToken cancellationToken)
+    {
+        var prevId = ev.PrevEventIds[0];
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            if (required)
+                throw new StaleExtremitiesException(ev.RoomId, $"prev event {prevId} has no state recorded");
+            await reader.NextResultAsync(cancellationToken);
+            return null;
+        }
+        var group = reader.GetInt64(0);
+        var chainLength = reader.GetInt32(1);
+        (string Type, string StateKey)? prevKey = !reader.IsDBNull(3) && !reader.GetBoolean(4)
+            ? (reader.GetString(2), reader.GetString(3))
+            : null;
+        await reader.NextResultAsync(cancellationToken);
+        string? replaced = null;
+        if (ev.StateKey is not null && await reader.ReadAsync(cancellationToken))
+            replaced = reader.GetString(0);
+        return new PrevEventState(ev.EventId, prevId, group, chainLength, prevKey, replaced);
     }
 
     private static async Task<long> InsertGroupAsync(
