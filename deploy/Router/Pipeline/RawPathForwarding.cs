@@ -1,3 +1,4 @@
+using Cluster.Shared.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Transforms;
 
@@ -16,24 +17,9 @@ public static class RawPathForwarding
     public static void Apply(RequestTransformContext context)
     {
         var target = context.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(target) || target[0] != '/' || HasDotSegment(target))
+        if (string.IsNullOrEmpty(target) || target[0] != '/' || RawTarget.HasDotSegment(target))
             return;
         if (Uri.TryCreate(context.DestinationPrefix.TrimEnd('/') + target, UriKind.Absolute, out var uri))
             context.ProxyRequest.RequestUri = uri;
-    }
-
-    private static bool HasDotSegment(string target)
-    {
-        var query = target.IndexOf('?');
-        var path = query >= 0 ? target.AsSpan(0, query) : target.AsSpan();
-        foreach (var range in path.Split('/'))
-        {
-            var segment = path[range];
-            if (segment.IsEmpty || (segment.IndexOf('.') < 0 && segment.IndexOf('%') < 0))
-                continue;
-            if (Uri.UnescapeDataString(segment.ToString()) is "." or "..")
-                return true;
-        }
-        return false;
     }
 }

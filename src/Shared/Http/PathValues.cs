@@ -41,18 +41,8 @@ public static class PathValues
     private static string[]? RawSegments(HttpContext context)
     {
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(target) || target[0] != '/')
+        if (string.IsNullOrEmpty(target) || target[0] != '/' || RawTarget.HasDotSegment(target))
             return null;
-        var query = target.IndexOf('?');
-        if (query >= 0)
-            target = target[..query];
-        var segments = target[1..].Split('/');
-        foreach (var segment in segments)
-        {
-            var decoded = Uri.UnescapeDataString(segment);
-            if (decoded is "." or "..")
-                return null;
-        }
-        return segments;
+        return RawTarget.PathOf(target)[1..].ToString().Split('/');
     }
 }
