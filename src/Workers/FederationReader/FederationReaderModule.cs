@@ -1,4 +1,5 @@
 using Cluster.Shared.Federation;
+using Cluster.Shared.Storage.Events;
 using Cluster.Workers.FederationReader.Keys;
 using Cluster.Workers.FederationReader.Queries;
 using Cluster.Shared.Configuration.Topology;
@@ -9,7 +10,7 @@ namespace Cluster.Workers.FederationReader;
 
 /// <summary>
 /// The federation API other servers call: this server's keys, the notary, version, and the
-/// authenticated queries built so far. Rooms over federation (/send, joins, backfill) are not built.
+/// authenticated queries built so far (profile, room alias directory). Rooms over federation (/send, joins, backfill) are not built.
 /// </summary>
 public sealed class FederationReaderModule : IRoleModule
 {
@@ -18,6 +19,7 @@ public sealed class FederationReaderModule : IRoleModule
     public void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddFederation(configuration);
+        services.AddRoomStores();
         services.TryAddSingleton<Notary>();
     }
 
@@ -27,5 +29,6 @@ public sealed class FederationReaderModule : IRoleModule
         KeyEndpoints.Map(endpoints);
         NotaryEndpoints.Map(endpoints);
         ProfileQueryEndpoint.Map(endpoints);
+        DirectoryQueryEndpoint.Map(endpoints);
     }
 }

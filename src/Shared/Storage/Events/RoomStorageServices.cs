@@ -16,6 +16,7 @@ public static class RoomStorageServices
         services.TryAddSingleton<RoomStateStore>();
         services.TryAddSingleton<RoomMembershipStore>();
         services.TryAddSingleton<RoomAliasStore>();
+        services.TryAddSingleton<LocalAliasDirectory>();
         services.TryAddSingleton<TransactionIdStore>();
         services.TryAddSingleton<RoomEventWriter>();
         services.TryAddSingleton<ClientEventSerializer>();

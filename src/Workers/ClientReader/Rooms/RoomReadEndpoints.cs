@@ -170,14 +170,12 @@ public static class RoomReadEndpoints
     }
 
     /// <summary>GET /directory/room/{alias}: local aliases only (resolving other servers' needs federation).</summary>
-    private static async Task<IResult> GetAliasAsync(HttpContext ctx, string roomAlias, RoomAliasStore aliases, IOptions<ClusterOptions> options)
+    private static async Task<IResult> GetAliasAsync(HttpContext ctx, string roomAlias, LocalAliasDirectory directory)
     {
         var alias = RequestValues.RoomAlias(PathValues.Get(ctx, "roomAlias"));
-        var serverName = options.Value.ServerName;
-        var record = alias.ServerName.ToString() == serverName ? await aliases.GetAsync(alias.ToString(), ctx.RequestAborted) : null;
-        if (record is null)
-            throw MatrixException.NotFound($"Room alias {alias} not found.");
-        return Results.Json(new JsonObject { ["room_id"] = record.RoomId, ["servers"] = new JsonArray(serverName) });
+        var resolved = await directory.ResolveAsync(alias, ctx.RequestAborted)
+            ?? throw MatrixException.NotFound($"Room alias {alias} not found.");
+        return Results.Json(resolved.ToJson());
     }
 
     private static string? MembershipFilter(HttpContext ctx, string name)
