@@ -159,31 +159,10 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
     public async Task<StreamAllocation<TRow>> AllocateAsync(
         int count, NpgsqlConnection? connection = null, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-        var request = _tracker.BeginRequest();
-        var positions = new List<long>(count);
-        try
-        {
-            await using var command = connection is null
-                ? _dataSource.CreateCommand(_allocateSql)
-                : new NpgsqlCommand(_allocateSql, connection);
-            command.Parameters.AddWithValue(count);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                positions.Add(reader.GetInt64(0));
-        }
-        catch
-        {
-            // Values the sequence may have handed out are lost: gaps, never rows.
-            if (_tracker.FailRequest(request))
-                ScheduleIdleAnnounce();
-            throw;
-        }
-        positions.Sort();
-        if (_tracker.EndRequest(request, positions))
-            ScheduleIdleAnnounce();
-        return new StreamAllocation<TRow>(this, WriterId, positions) { Trace = ClusterDiagnostics.RecordedContext() };
+        await using var batch = connection is null ? _dataSource.CreateBatch() : new NpgsqlBatch(connection);
+        var (allocation, results) = await AllocateWithBatchAsync(count, batch, cancellationToken).ConfigureAwait(false);
+        await results.DisposeAsync().ConfigureAwait(false);
+        return allocation;
     }
 
     /// <summary>
@@ -214,6 +193,7 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         {
             if (reader is not null)
                 await reader.DisposeAsync().ConfigureAwait(false);
+            // Values the sequence may have handed out are lost: gaps, never rows.
             if (_tracker.FailRequest(request))
                 ScheduleIdleAnnounce();
             throw;
