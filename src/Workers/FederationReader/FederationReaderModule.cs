@@ -1,5 +1,7 @@
 using Cluster.Shared.Federation;
 using Cluster.Shared.Storage.Events;
+using Cluster.Shared.Storage.Directory;
+using Cluster.Workers.FederationReader.Directory;
 using Cluster.Workers.FederationReader.Keys;
 using Cluster.Workers.FederationReader.Queries;
 using Cluster.Shared.Configuration.Topology;
@@ -10,7 +12,7 @@ namespace Cluster.Workers.FederationReader;
 
 /// <summary>
 /// The federation API other servers call: this server's keys, the notary, version, and the
-/// authenticated queries built so far (profile, room alias directory). Rooms over federation (/send, joins, backfill) are not built.
+/// authenticated queries built so far (profile, room alias directory) and the public room directory. Rooms over federation (/send, joins, backfill) are not built.
 /// </summary>
 public sealed class FederationReaderModule : IRoleModule
 {
@@ -20,6 +22,7 @@ public sealed class FederationReaderModule : IRoleModule
     {
         services.AddFederation(configuration);
         services.AddRoomStores();
+        services.TryAddSingleton<RoomDirectoryStore>();
         services.TryAddSingleton<Notary>();
     }
 
@@ -30,5 +33,6 @@ public sealed class FederationReaderModule : IRoleModule
         NotaryEndpoints.Map(endpoints);
         ProfileQueryEndpoint.Map(endpoints);
         DirectoryQueryEndpoint.Map(endpoints);
+        PublicRoomsFederationEndpoint.Map(endpoints);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Cluster.Shared.Storage.Directory;
 using Cluster.Workers.Host;
 
@@ -9,7 +10,7 @@ public sealed class DirectoryModule : IRoleModule
     public string Name => "client_reader";
 
     public void AddServices(IServiceCollection services, IConfiguration configuration) =>
-        services.AddSingleton<RoomDirectoryStore>();
+        services.TryAddSingleton<RoomDirectoryStore>();
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
