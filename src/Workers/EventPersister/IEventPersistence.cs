@@ -21,6 +21,54 @@ public interface IEventPersistence
     /// <exception cref="Cluster.Shared.Http.MatrixException">503: the room's persister could not be
     /// reached or failed (the events may or may not be stored; a retry with the same transaction ID is safe).</exception>
     Task<PersistResult> PersistAsync(PersistRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Persists events received from other servers, in order and atomically: outliers as they
+    /// are; the others placed in the room's graph, checked against the state before them
+    /// (rejected when they fail) and against the current state (soft-failed when they fail
+    /// there only). Events already stored are left as they are.
+    /// </summary>
+    /// <exception cref="MissingPrevStateException">An event's prev events are not all stored with their
+    /// state and the request does not give the state before it; fetch it and try again.</exception>
+    Task<ReceivedPersistResult> PersistReceivedAsync(ReceivedPersistRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Events of one room received from other servers, in an order where each event's prev and auth events come first.</summary>
+public sealed record ReceivedPersistRequest(string RoomId, string RoomVersion, IReadOnlyList<ReceivedEvent> Events);
+
+/// <summary>
+/// One received event (its ID and canonical JSON as verified by the caller), and what the caller
+/// knows of it: held as an outlier; already rejected (its auth events refuse it); or the state
+/// before it, as another server gave it (a join's state, or a gap's), as (type, state_key, event ID).
+/// </summary>
+public sealed record ReceivedEvent(
+    string EventId,
+    byte[] CanonicalJson,
+    bool Outlier = false,
+    string? RejectionReason = null,
+    IReadOnlyList<StateEntry>? StateBefore = null);
+
+/// <summary>What became of a received event.</summary>
+public enum ReceivedEventStatus
+{
+    Accepted,
+    Rejected,
+    SoftFailed,
+    Outlier,
+    /// <summary>Stored before; nothing was written.</summary>
+    AlreadyKnown,
+}
+
+public sealed record ReceivedEventOutcome(string EventId, ReceivedEventStatus Status, long StreamOrdering, int WriterId, string? Reason = null);
+
+public sealed record ReceivedPersistResult(IReadOnlyList<ReceivedEventOutcome> Events);
+
+/// <summary>A received event's prev events are not all known with the state at them, and no state before it was given.</summary>
+public sealed class MissingPrevStateException(string eventId, IReadOnlyList<string> missing)
+    : Exception($"The state before {eventId} is unknown: prev event(s) {string.Join(", ", missing)} are not stored with their state.")
+{
+    public string EventId { get; } = eventId;
+    public IReadOnlyList<string> Missing { get; } = missing;
 }
 
 /// <summary>Events of one room, each built on the one before it; the first on the room's extremities (or a create event).</summary>

@@ -7,6 +7,7 @@ using Cluster.Shared.Events;
 using Cluster.Shared.RoomVersions;
 using Cluster.Shared.Storage.Events;
 using Cluster.Shared.Threading;
+using Cluster.Workers.EventPersister.Received;
 using Cluster.Workers.Host;
 using Npgsql;
 
@@ -20,7 +21,7 @@ namespace Cluster.Workers.EventPersister;
 /// </summary>
 public sealed class LocalEventPersistence(
     NpgsqlDataSource dataSource, StreamHost<EventStreamRow> eventsStream, RoomEventWriter writer, EventStore events, TransactionIdStore transactions,
-    ClusterContext cluster,
+    RoomStateStore states, AuthChainEvents chains, ClusterContext cluster,
     ILogger<LocalEventPersistence> logger) : IEventPersistence
 {
     private const string TransactionConstraint = "event_transaction_ids_request";
@@ -107,6 +108,138 @@ public sealed class LocalEventPersistence(
         logger.LogDebug("Persisted {Count} event(s) in {RoomId} at {FirstPosition}..{LastPosition} in {ElapsedMs} ms",
             pdus.Length, request.RoomId, rows[0].Position, rows[^1].Position, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new PersistResult([.. rows.Select(r => new PersistedEvent(r.Data.EventId, r.Position, r.WriterId))]);
+    }
+
+    public async Task<ReceivedPersistResult> PersistReceivedAsync(ReceivedPersistRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(request.Events.Count);
+        if (cluster.RemotePersisterOf(request.RoomId) is { } owner)
+            throw new RoomNotOwnedException(request.RoomId, owner.Name);
+        if (!RoomVersions.TryGet(request.RoomVersion, out var version))
+            throw new ArgumentException($"Unknown room version '{request.RoomVersion}'.", nameof(request));
+        var pdus = request.Events.Select(e => Parse(new EventToPersist(e.EventId, e.CanonicalJson), version, request.RoomId)).ToArray();
+        if (pdus.Select(p => p.EventId).Distinct(StringComparer.Ordinal).Count() != pdus.Length)
+            throw new ArgumentException("The same event appears twice in one request.");
+
+        using var held = await _rooms.AcquireAsync(request.RoomId, cancellationToken);
+        var known = await events.GetEventsAsync([.. pdus.Select(p => p.EventId)], cancellationToken);
+        var fresh = Enumerable.Range(0, pdus.Length).Where(i => !known.ContainsKey(pdus[i].EventId)).ToArray();
+        var outcomes = new ReceivedEventOutcome?[pdus.Length];
+        foreach (var (i, stored) in pdus.Select((p, i) => (i, known.GetValueOrDefault(p.EventId))))
+            if (stored is not null)
+                outcomes[i] = new ReceivedEventOutcome(stored.EventId, ReceivedEventStatus.AlreadyKnown, stored.StreamOrdering, stored.InstanceId);
+        if (fresh.Length == 0)
+            return new ReceivedPersistResult([.. outcomes.Select(o => o!)]);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var locking = new NpgsqlBatch(connection, transaction);
+        locking.BatchCommands.Add(new NpgsqlBatchCommand("SELECT room_version FROM rooms WHERE room_id = $1 FOR UPDATE")
+            { Parameters = { new NpgsqlParameter { Value = request.RoomId } } });
+        var (allocation, lockResults) = await eventsStream.Writer.AllocateWithBatchAsync(fresh.Length, locking, cancellationToken);
+        using var allocated = allocation;
+        string? storedVersion;
+        await using (lockResults)
+            storedVersion = await lockResults.ReadAsync(cancellationToken) ? lockResults.GetString(0) : null;
+        if (storedVersion is null)
+            await CreateReceivedRoomAsync(connection, transaction, request, pdus, cancellationToken);
+        else if (storedVersion != version.Id)
+            throw new ArgumentException($"Room {request.RoomId} has room version {storedVersion}, not {version.Id}.");
+
+        var rows = allocation.Rows([.. fresh.Select(i => new EventStreamRow(pdus[i].EventId, pdus[i].RoomId, pdus[i].Type, pdus[i].StateKey,
+            pdus[i].Type == RoomEventTypes.Member ? MembershipOf(pdus[i]) : null))]);
+        var placement = new ReceivedEventPlacement(connection, transaction, states, events, chains);
+        var extremities = new HashSet<string>(await writer.ReadExtremitiesAsync(connection, transaction, request.RoomId, cancellationToken), StringComparer.Ordinal);
+        // Soft failure only means something in a room this server already holds a state of.
+        var hadState = storedVersion is not null && extremities.Count > 0;
+        for (var n = 0; n < fresh.Length; n++)
+        {
+            var i = fresh[n];
+            var (pdu, source, row) = (pdus[i], request.Events[i], rows[n]);
+            if (source.Outlier)
+            {
+                await writer.WriteReceivedAsync(connection, transaction,
+                    new ReceivedEventWrite(pdu, source.CanonicalJson, row.Position, row.WriterId, true, source.RejectionReason, false, null), cancellationToken);
+                placement.RememberOutlier(pdu);
+                outcomes[i] = new ReceivedEventOutcome(pdu.EventId, ReceivedEventStatus.Outlier, row.Position, row.WriterId, source.RejectionReason);
+                continue;
+            }
+            var given = source.StateBefore?.ToDictionary(e => (e.Type, e.StateKey), e => e.EventId);
+            IReadOnlyDictionary<(string Type, string StateKey), string> stateBefore;
+            if (given is not null)
+                stateBefore = given;
+            else
+            {
+                var (computed, missing) = await placement.StateBeforeAsync(pdu, cancellationToken);
+                stateBefore = computed ?? throw new MissingPrevStateException(pdu.EventId, missing);
+            }
+            var rejection = source.RejectionReason ?? await placement.RefusalAgainstAsync(pdu, stateBefore, cancellationToken);
+            var softFailed = false;
+            if (rejection is null && hadState)
+                softFailed = await placement.RefusalAgainstAsync(pdu, await placement.CurrentStateAsync(request.RoomId, cancellationToken), cancellationToken) is not null;
+            // A delta on the only prev event's group when that is where the state came from; else the whole state.
+            var storeWhole = given is not null || pdu.PrevEventIds.Distinct(StringComparer.Ordinal).Count() != 1;
+            var write = new ReceivedEventWrite(pdu, source.CanonicalJson, row.Position, row.WriterId, false, rejection, softFailed,
+                storeWhole ? stateBefore : null);
+            await writer.WriteReceivedAsync(connection, transaction, write, cancellationToken);
+            placement.Remember(pdu, stateBefore, rejection is null);
+            outcomes[i] = new ReceivedEventOutcome(pdu.EventId,
+                rejection is not null ? ReceivedEventStatus.Rejected : softFailed ? ReceivedEventStatus.SoftFailed : ReceivedEventStatus.Accepted,
+                row.Position, row.WriterId, rejection);
+            if (write.Accepted)
+            {
+                extremities = await UpdateCurrentStateAsync(connection, transaction, placement, pdu, extremities, version, cancellationToken);
+                hadState = true;
+            }
+        }
+        try
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not PostgresException)
+        {
+            allocation.CompleteWithUnknownOutcome();
+            throw;
+        }
+        allocation.Complete(rows);
+        logger.LogDebug("Persisted {Count} received event(s) in {RoomId}", fresh.Length, request.RoomId);
+        return new ReceivedPersistResult([.. outcomes.Select(o => o!)]);
+    }
+
+    // A room this server learns of over federation: its row comes from the create event, which
+    // must be among the events (a join hands over the whole state) or stored already.
+    private async Task CreateReceivedRoomAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, ReceivedPersistRequest request, Pdu[] pdus,
+        CancellationToken cancellationToken)
+    {
+        var create = pdus.FirstOrDefault(p => p.Type == RoomEventTypes.Create && p.StateKey == "")
+            ?? throw new ArgumentException($"Room {request.RoomId} is unknown here and the events do not include its create event.");
+        await writer.InsertRoomIfAbsentAsync(connection, transaction, request.RoomId, request.RoomVersion, create.Sender, cancellationToken);
+    }
+
+    // The forward extremities after an accepted event, and the current state they resolve to:
+    // when the event follows every extremity, the state after it; otherwise the resolution of
+    // the extremities' states.
+    private async Task<HashSet<string>> UpdateCurrentStateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, ReceivedEventPlacement placement, Pdu pdu,
+        HashSet<string> extremities, RoomVersion version, CancellationToken cancellationToken)
+    {
+        var after = await writer.ReadExtremitiesAsync(connection, transaction, pdu.RoomId, cancellationToken);
+        if (after.Count == 1 && after.Contains(pdu.EventId) && extremities.Count > 0 && extremities.SetEquals(pdu.PrevEventIds))
+        {
+            // It extends the state the room already had; the current state gains its key, if any.
+            if (pdu.StateKey is not null)
+                await writer.SetCurrentStateAsync(connection, transaction, pdu, cancellationToken);
+            return [.. after];
+        }
+        var sets = new List<IReadOnlyDictionary<(string Type, string StateKey), string>>();
+        foreach (var extremity in after)
+            if (await placement.StateAfterAsync(extremity, cancellationToken) is { } set)
+                sets.Add(set);
+        if (sets.Count > 0)
+            await writer.ReplaceCurrentStateAsync(connection, transaction, pdu.RoomId,
+                await placement.ResolveAsync(version, sets, cancellationToken), cancellationToken);
+        return [.. after];
     }
 
     // The creator is trusted (same process, or authenticated by the cluster secret), but a

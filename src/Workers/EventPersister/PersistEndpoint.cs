@@ -14,15 +14,45 @@ namespace Cluster.Workers.EventPersister;
 /// </summary>
 public static class PersistEndpoint
 {
-    public static void Map(IEndpointRouteBuilder endpoints) =>
-        endpoints.MapInternal().MapPost(PersistProtocol.Path, PersistAsync);
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var internalRoutes = endpoints.MapInternal();
+        internalRoutes.MapPost(PersistProtocol.Path, PersistAsync);
+        internalRoutes.MapPost(PersistProtocol.ReceivedPath, PersistReceivedAsync);
+    }
+
+    private static async Task<IResult> PersistReceivedAsync(HttpContext context, LocalEventPersistence persistence)
+    {
+        var ct = context.RequestAborted;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = PersistProtocol.MaxBodyBytes;
+        var request = await ReadAsync<ReceivedPersistRequest>(context, ct);
+        try
+        {
+            return Results.Json(await persistence.PersistReceivedAsync(request, ct), PersistProtocol.Json);
+        }
+        catch (MissingPrevStateException e)
+        {
+            throw new MatrixException(StatusCodes.Status409Conflict, PersistProtocol.MissingPrevState, e.Message,
+                new JsonObject { ["event_id"] = e.EventId, ["missing"] = new JsonArray([.. e.Missing.Select(m => (JsonNode?)m)]) });
+        }
+        catch (RoomNotOwnedException e)
+        {
+            throw new MatrixException(StatusCodes.Status421MisdirectedRequest, PersistProtocol.NotRoomOwner, e.Message,
+                new JsonObject { ["owner"] = e.Owner });
+        }
+        catch (Exception e) when (e is ArgumentException or JsonException or InvalidEventException)
+        {
+            throw MatrixException.BadJson(e.Message);
+        }
+    }
 
     private static async Task<IResult> PersistAsync(HttpContext context, LocalEventPersistence persistence)
     {
         var ct = context.RequestAborted;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = PersistProtocol.MaxBodyBytes;
-        var request = await ReadAsync(context, ct);
+        var request = await ReadAsync<PersistRequest>(context, ct);
         try
         {
             var result = await persistence.PersistAsync(request, ct);
@@ -49,11 +79,11 @@ public static class PersistEndpoint
         }
     }
 
-    private static async Task<PersistRequest> ReadAsync(HttpContext context, CancellationToken cancellationToken)
+    private static async Task<T> ReadAsync<T>(HttpContext context, CancellationToken cancellationToken)
     {
         try
         {
-            return await JsonSerializer.DeserializeAsync<PersistRequest>(context.Request.Body, PersistProtocol.Json, cancellationToken)
+            return await JsonSerializer.DeserializeAsync<T>(context.Request.Body, PersistProtocol.Json, cancellationToken)
                 ?? throw MatrixException.BadJson("The body must be a persist request.");
         }
         catch (JsonException e)

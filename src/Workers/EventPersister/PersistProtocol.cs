@@ -14,6 +14,12 @@ public static class PersistProtocol
 {
     public const string Path = "events/persist";
 
+    /// <summary>Events received from other servers (<see cref="ReceivedPersistRequest"/>).</summary>
+    public const string ReceivedPath = "events/persist_received";
+
+    /// <summary>409, with the <c>event_id</c> and its <c>missing</c> prev events: fetch the state before it and send again.</summary>
+    public const string MissingPrevState = "CLUSTER_MISSING_PREV_STATE";
+
     /// <summary>409: rebuild on the room's new extremities and send again.</summary>
     public const string RoomMovedOn = "CLUSTER_ROOM_MOVED_ON";
 

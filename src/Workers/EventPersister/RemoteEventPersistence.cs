@@ -37,15 +37,41 @@ public sealed class RemoteEventPersistence(
                 .PersistAsync(request, cancellationToken);
 
         var body = JsonSerializer.SerializeToNode(request, PersistProtocol.Json);
-        using var response = await SendAsync(owner, request.RoomId, body, cancellationToken);
+        using var response = await SendAsync(owner, PersistProtocol.Path, request.RoomId, body, cancellationToken);
         var payload = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (response.IsSuccessStatusCode)
             return ReadResult(owner, request, payload);
-        throw Refusal(owner, request, response.StatusCode, payload);
+        throw Refusal(owner, request.RoomId, request.Events.Count, response.StatusCode, payload);
+    }
+
+    public async Task<ReceivedPersistResult> PersistReceivedAsync(ReceivedPersistRequest request, CancellationToken cancellationToken)
+    {
+        var owner = cluster.RemotePersisterOf(request.RoomId);
+        if (owner is null)
+            return await (local ?? throw new InvalidOperationException(
+                    $"This instance owns room {request.RoomId}'s shard but hosts no event persister."))
+                .PersistReceivedAsync(request, cancellationToken);
+
+        var body = JsonSerializer.SerializeToNode(request, PersistProtocol.Json);
+        using var response = await SendAsync(owner, PersistProtocol.ReceivedPath, request.RoomId, body, cancellationToken);
+        var payload = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            var result = ReadPayload<ReceivedPersistResult>(owner, request.RoomId, payload);
+            if (result.Events.Count != request.Events.Count
+                || result.Events.Where((e, i) => e.EventId != request.Events[i].EventId).Any())
+                throw new InvalidOperationException($"Event persister {owner.Name} answered a persist of {request.RoomId} with other events than were sent.");
+            return result;
+        }
+        var error = ErrorOf(payload);
+        if (StringOf(error?["errcode"]) == PersistProtocol.MissingPrevState)
+            throw new MissingPrevStateException(StringOf(error?["event_id"]) ?? "",
+                error?["missing"] is JsonArray missing ? [.. missing.Select(StringOf).OfType<string>()] : []);
+        throw Refusal(owner, request.RoomId, request.Events.Count, response.StatusCode, payload);
     }
 
     private async Task<HttpResponseMessage> SendAsync(
-        TopologyInstance owner, string roomId, JsonNode? body, CancellationToken cancellationToken)
+        TopologyInstance owner, string path, string roomId, JsonNode? body, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var delay = FirstRetryDelay;
@@ -53,7 +79,7 @@ public sealed class RemoteEventPersistence(
         {
             try
             {
-                return await client.SendAsync(owner, HttpMethod.Post, PersistProtocol.Path, body, cancellationToken);
+                return await client.SendAsync(owner, HttpMethod.Post, path, body, cancellationToken);
             }
             catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError
                 && time.GetElapsedTime(started) + delay < UnreachableWait)
@@ -78,24 +104,29 @@ public sealed class RemoteEventPersistence(
         }
     }
 
-    private PersistResult ReadResult(TopologyInstance owner, PersistRequest request, byte[] payload)
+    private static T ReadPayload<T>(TopologyInstance owner, string roomId, byte[] payload) where T : class
     {
-        PersistResult? result;
         try
         {
-            result = JsonSerializer.Deserialize<PersistResult>(payload, PersistProtocol.Json);
+            return JsonSerializer.Deserialize<T>(payload, PersistProtocol.Json)
+                ?? throw new InvalidOperationException($"Event persister {owner.Name} answered a persist of {roomId} with null.");
         }
         catch (JsonException e)
         {
-            throw new InvalidOperationException($"Event persister {owner.Name} answered a persist of {request.RoomId} with an unreadable body.", e);
+            throw new InvalidOperationException($"Event persister {owner.Name} answered a persist of {roomId} with an unreadable body.", e);
         }
-        if (result is null || result.Events.Count != request.Events.Count
+    }
+
+    private PersistResult ReadResult(TopologyInstance owner, PersistRequest request, byte[] payload)
+    {
+        var result = ReadPayload<PersistResult>(owner, request.RoomId, payload);
+        if (result.Events.Count != request.Events.Count
             || result.Events.Where((e, i) => e.EventId != request.Events[i].EventId).Any())
             throw new InvalidOperationException($"Event persister {owner.Name} answered a persist of {request.RoomId} with other events than were sent.");
         return result;
     }
 
-    private Exception Refusal(TopologyInstance owner, PersistRequest request, HttpStatusCode status, byte[] payload)
+    private Exception Refusal(TopologyInstance owner, string roomId, int eventCount, HttpStatusCode status, byte[] payload)
     {
         var error = ErrorOf(payload);
         var errcode = StringOf(error?["errcode"]);
@@ -110,17 +141,17 @@ public sealed class RemoteEventPersistence(
             case PersistProtocol.NotRoomOwner:
                 // Processes reading different topology files: a deployment mistake, not the client's.
                 logger.LogError("Event persister {Persister} refused room {RoomId}: {Reason}. Do all processes read the same topology?",
-                    owner.Name, request.RoomId, message);
+                    owner.Name, roomId, message);
                 return Unavailable();
         }
         if ((int)status >= 500)
         {
             logger.LogError("Event persister {Persister} failed to persist {Count} event(s) in {RoomId}: {Status} {Reason}",
-                owner.Name, request.Events.Count, request.RoomId, (int)status, message);
+                owner.Name, eventCount, roomId, (int)status, message);
             return Unavailable();
         }
         return new InvalidOperationException(
-            $"Event persister {owner.Name} refused a persist of {request.RoomId}: {(int)status} {errcode} {message}");
+            $"Event persister {owner.Name} refused a persist of {roomId}: {(int)status} {errcode} {message}");
     }
 
     private static JsonObject? ErrorOf(byte[] payload)

@@ -32,6 +32,26 @@ public sealed record PrevEventState(
 /// <summary>What locking a room for a write read: its forward extremities and the state after the first event's prev event.</summary>
 public sealed record LockedRoom(IReadOnlySet<string> Extremities, PrevEventState? FirstPrevState);
 
+/// <summary>
+/// An event received from another server, with what the persister decided about it: an outlier
+/// (held without the state at it: auth chains, state handed over at a join), or placed in the
+/// room's graph with <see cref="StateBefore"/> (null: built as a delta on its only prev event's
+/// state), accepted, rejected or soft-failed.
+/// </summary>
+public sealed record ReceivedEventWrite(
+    Pdu Event,
+    byte[] CanonicalJson,
+    long StreamOrdering,
+    int InstanceId,
+    bool Outlier,
+    string? RejectionReason,
+    bool SoftFailed,
+    IReadOnlyDictionary<(string Type, string StateKey), string>? StateBefore)
+{
+    /// <summary>Accepted into the timeline: becomes a forward extremity and may change the current state.</summary>
+    public bool Accepted => !Outlier && RejectionReason is null && !SoftFailed;
+}
+
 /// <summary>The room's forward extremities do not match what the event was built on.</summary>
 public sealed class StaleExtremitiesException(string roomId, string detail)
     : Exception($"Room {roomId} moved on while the event was built: {detail}")
@@ -147,6 +167,132 @@ public sealed class RoomEventWriter
         return new EventWriteOutcome(stateGroup, replaced);
     }
 
+    /// <summary>
+    /// Writes every row of an event received over federation (<see cref="ReceivedEventWrite"/>).
+    /// An accepted event replaces its prev events among the forward extremities, and becomes one
+    /// itself unless a stored event already names it as a prev event (it arrived late); the
+    /// current state is the caller's (<see cref="ReplaceCurrentStateAsync"/>).
+    /// </summary>
+    public async Task<EventWriteOutcome> WriteReceivedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, ReceivedEventWrite write, CancellationToken cancellationToken)
+    {
+        var ev = write.Event;
+        long stateGroup = 0;
+        string? replaced = null;
+        if (!write.Outlier)
+        {
+            if (write.StateBefore is { } stateBefore)
+            {
+                stateGroup = await InsertGroupAsync(connection, transaction, ev, null, 0, stateBefore, cancellationToken);
+                if (ev.StateKey is { } key)
+                    replaced = stateBefore.GetValueOrDefault((ev.Type, key));
+            }
+            else
+            {
+                (stateGroup, replaced) = await AssignStateGroupAsync(connection, transaction, ev, null, cancellationToken);
+            }
+        }
+        var membership = ev.Type == RoomEventTypes.Member ? StringOf(ev.Content["membership"]) : null;
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        Add(batch,
+            "INSERT INTO events (event_id, room_id, stream_ordering, instance_id, topological_ordering, type, state_key, sender, " +
+            "origin_server_ts, json, membership, replaces_state, outlier, rejection_reason, soft_failed) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            ev.EventId, ev.RoomId, write.StreamOrdering, write.InstanceId, ev.Depth, ev.Type, (object?)ev.StateKey ?? DBNull.Value,
+            ev.Sender, ev.OriginServerTs, write.CanonicalJson, (object?)membership ?? DBNull.Value, (object?)replaced ?? DBNull.Value,
+            write.Outlier, (object?)write.RejectionReason ?? DBNull.Value, write.SoftFailed);
+        if (ev.AuthEventIds.Count > 0)
+            Add(batch, "INSERT INTO event_auth_edges (event_id, auth_event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                ev.EventId, ev.AuthEventIds.ToArray());
+        if (!write.Outlier)
+        {
+            if (ev.PrevEventIds.Count > 0)
+                Add(batch, "INSERT INTO event_edges (event_id, prev_event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                    ev.EventId, ev.PrevEventIds.ToArray());
+            Add(batch, "INSERT INTO event_to_state_groups (event_id, state_group) VALUES ($1, $2)", ev.EventId, stateGroup);
+        }
+        if (write.Accepted)
+        {
+            if (ev.PrevEventIds.Count > 0)
+                Add(batch, "DELETE FROM room_forward_extremities WHERE room_id = $1 AND event_id = ANY($2)",
+                    ev.RoomId, ev.PrevEventIds.ToArray());
+            Add(batch,
+                "INSERT INTO room_forward_extremities (room_id, event_id) SELECT $1, $2 " +
+                "WHERE NOT EXISTS (SELECT 1 FROM event_edges WHERE prev_event_id = $2) ON CONFLICT DO NOTHING",
+                ev.RoomId, ev.EventId);
+            if (membership is not null && ev.StateKey is { } target)
+                Add(batch,
+                    "INSERT INTO room_memberships (event_id, room_id, user_id, sender, membership, stream_ordering, instance_id) " +
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    ev.EventId, ev.RoomId, target, ev.Sender, membership, write.StreamOrdering, write.InstanceId);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return new EventWriteOutcome(stateGroup, replaced);
+    }
+
+    /// <summary>Creates the row of a room this server learns of from another server (joining it), unless it exists.</summary>
+    public async Task InsertRoomIfAbsentAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string roomId, string roomVersion, string? creator,
+        CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        Add(batch, "INSERT INTO rooms (room_id, room_version, creator) VALUES ($1, $2, $3) ON CONFLICT (room_id) DO NOTHING",
+            roomId, roomVersion, (object?)creator ?? DBNull.Value);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The room's forward extremities as this transaction sees them.</summary>
+    public async Task<IReadOnlySet<string>> ReadExtremitiesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string roomId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT event_id FROM room_forward_extremities WHERE room_id = $1", connection, transaction);
+        command.Parameters.AddWithValue(roomId);
+        var extremities = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            extremities.Add(reader.GetString(0));
+        return extremities;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="state"/> the room's current state: rows that differ are replaced, keys
+    /// it lacks removed. Memberships are read from the events rows (written earlier in the transaction or before).
+    /// </summary>
+    public async Task ReplaceCurrentStateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string roomId,
+        IReadOnlyDictionary<(string Type, string StateKey), string> state, CancellationToken cancellationToken)
+    {
+        var types = state.Keys.Select(k => k.Type).ToArray();
+        var keys = state.Keys.Select(k => k.StateKey).ToArray();
+        var ids = state.Values.ToArray();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        Add(batch,
+            "DELETE FROM current_state_events c WHERE c.room_id = $1 AND NOT EXISTS (" +
+            "SELECT 1 FROM unnest($2::text[], $3::text[], $4::text[]) AS k(type, state_key, event_id) " +
+            "WHERE k.type = c.type AND k.state_key = c.state_key AND k.event_id = c.event_id)",
+            roomId, types, keys, ids);
+        Add(batch,
+            "INSERT INTO current_state_events (room_id, type, state_key, event_id, membership) " +
+            "SELECT $1, k.type, k.state_key, k.event_id, e.membership FROM unnest($2::text[], $3::text[], $4::text[]) AS k(type, state_key, event_id) " +
+            "JOIN events e ON e.event_id = k.event_id ON CONFLICT (room_id, type, state_key) DO NOTHING",
+            roomId, types, keys, ids);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Sets one key of the current state (the received event extends the state every extremity shares).</summary>
+    public async Task SetCurrentStateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Pdu ev, CancellationToken cancellationToken)
+    {
+        var membership = ev.Type == RoomEventTypes.Member ? StringOf(ev.Content["membership"]) : null;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        Add(batch,
+            "INSERT INTO current_state_events (room_id, type, state_key, event_id, membership) VALUES ($1, $2, $3, $4, $5) " +
+            "ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership",
+            ev.RoomId, ev.Type, ev.StateKey!, ev.EventId, (object?)membership ?? DBNull.Value);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     // The state before the event is the state after its prev event: the prev event's own group,
     // plus the prev event itself when it is accepted state (a new group, usually a one-entry delta).
     private static async Task<(long StateGroup, string? Replaced)> AssignStateGroupAsync(
@@ -155,8 +301,13 @@ public sealed class RoomEventWriter
         if (ev.PrevEventIds.Count == 0)
             return (await InsertGroupAsync(connection, transaction, ev, null, 0, new Dictionary<(string, string), string>(), cancellationToken), null);
         if (ev.PrevEventIds.Count > 1)
-            throw new NotSupportedException(
-                $"{ev.EventId} has {ev.PrevEventIds.Count} prev events; merging forked state needs state resolution, which persisting does not do yet.");
+        {
+            // Built on several extremities: the state it was built against is the room's current
+            // state, which is the resolution of those extremities' states.
+            var current = await ReadCurrentStateAsync(connection, transaction, ev.RoomId, cancellationToken);
+            var replacedByIt = ev.StateKey is { } stateKey ? current.GetValueOrDefault((ev.Type, stateKey)) : null;
+            return (await InsertGroupAsync(connection, transaction, ev, null, 0, current, cancellationToken), replacedByIt);
+        }
 
         var prevId = ev.PrevEventIds[0];
         var prev = known is not null && known.PrevEventId == prevId && known.ForEventId == ev.EventId
@@ -241,6 +392,20 @@ public sealed class RoomEventWriter
         command.Parameters.AddWithValue(entries.Keys.Select(k => k.StateKey).ToArray());
         command.Parameters.AddWithValue(entries.Values.ToArray());
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>The room's current state as this transaction sees it.</summary>
+    public static async Task<Dictionary<(string Type, string StateKey), string>> ReadCurrentStateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string roomId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT type, state_key, event_id FROM current_state_events WHERE room_id = $1", connection, transaction);
+        command.Parameters.AddWithValue(roomId);
+        var state = new Dictionary<(string Type, string StateKey), string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            state[(reader.GetString(0), reader.GetString(1))] = reader.GetString(2);
+        return state;
     }
 
     private static async Task<Dictionary<(string Type, string StateKey), string>> ReadGroupAsync(

@@ -19,6 +19,7 @@ public static class RoomStorageServices
         services.TryAddSingleton<LocalAliasDirectory>();
         services.TryAddSingleton<TransactionIdStore>();
         services.TryAddSingleton<RoomEventWriter>();
+        services.TryAddSingleton<AuthChainEvents>();
         services.TryAddSingleton<ClientEventSerializer>();
         services.TryAddSingleton<EventVisibility>();
         services.TryAddSingleton<SigningKeyStore>();
