@@ -1,0 +1,83 @@
+using Npgsql;
+
+namespace Cluster.Shared.Storage.Federation;
+
+/// <summary>A PDU taken from a transaction, waiting to be checked and persisted.</summary>
+public sealed record QueuedPdu(long Id, string Origin, string RoomId, string EventId, byte[] Json);
+
+/// <summary>
+/// The inbound federation queue (migration 0009): transactions taken once per (origin, txn ID),
+/// and their PDUs until the federation reader has processed them.
+/// </summary>
+public sealed class InboundPduStore(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    /// <summary>
+    /// Takes a transaction and queues its PDUs, atomically. False when the transaction was taken
+    /// before (nothing is queued again).
+    /// </summary>
+    public async Task<bool> TakeTransactionAsync(
+        string origin, string txnId, IReadOnlyList<(string RoomId, string EventId, byte[] Json)> pdus, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand(
+            "INSERT INTO federation_inbound_transactions (origin, txn_id, received_ts) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            connection, transaction))
+        {
+            take.Parameters.AddWithValue(origin);
+            take.Parameters.AddWithValue(txnId);
+            take.Parameters.AddWithValue(now);
+            if (await take.ExecuteNonQueryAsync(cancellationToken) == 0)
+                return false;
+        }
+        if (pdus.Count > 0)
+        {
+            await using var queue = new NpgsqlCommand(
+                "INSERT INTO federation_inbound_pdus (origin, room_id, event_id, json, received_ts) " +
+                "SELECT $1, p.room_id, p.event_id, p.json, $5 FROM unnest($2::text[], $3::text[], $4::bytea[]) WITH ORDINALITY AS p(room_id, event_id, json, n) " +
+                "ORDER BY p.n",
+                connection, transaction);
+            queue.Parameters.AddWithValue(origin);
+            queue.Parameters.AddWithValue(pdus.Select(p => p.RoomId).ToArray());
+            queue.Parameters.AddWithValue(pdus.Select(p => p.EventId).ToArray());
+            queue.Parameters.AddWithValue(pdus.Select(p => p.Json).ToArray());
+            queue.Parameters.AddWithValue(now);
+            await queue.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>The oldest queued PDUs of a room, in arrival order.</summary>
+    public async Task<IReadOnlyList<QueuedPdu>> NextAsync(string roomId, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT id, origin, room_id, event_id, json FROM federation_inbound_pdus WHERE room_id = $1 ORDER BY id LIMIT $2");
+        command.Parameters.AddWithValue(roomId);
+        command.Parameters.AddWithValue(limit);
+        var queued = new List<QueuedPdu>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            queued.Add(new QueuedPdu(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<byte[]>(4)));
+        return queued;
+    }
+
+    public async Task DeleteAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM federation_inbound_pdus WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Rooms with queued PDUs (left by a stop before they were processed).</summary>
+    public async Task<IReadOnlyList<string>> RoomsWithQueuedAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT DISTINCT room_id FROM federation_inbound_pdus");
+        var rooms = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            rooms.Add(reader.GetString(0));
+        return rooms;
+    }
+}
