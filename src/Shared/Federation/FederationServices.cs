@@ -1,6 +1,7 @@
 using Cluster.Shared.Federation.Client;
 using Cluster.Shared.Federation.Discovery;
 using Cluster.Shared.Federation.Keys;
+using Cluster.Shared.Federation.Pdus;
 using Cluster.Shared.Signing;
 using Cluster.Shared.Storage.Keys;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +25,7 @@ public static class FederationServices
         services.TryAddSingleton<ServerKeyStore>();
         services.TryAddSingleton<LocalServerKeys>();
         services.TryAddSingleton<ServerKeyRing>();
+        services.TryAddSingleton<PduVerifier>();
         return services;
     }
 }

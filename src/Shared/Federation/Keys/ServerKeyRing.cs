@@ -35,19 +35,26 @@ public sealed class ServerKeyRing(
     /// The key <paramref name="server"/> signed with as <paramref name="keyId"/>, if it was valid at
     /// <paramref name="atTs"/> (Unix ms); null when it is unknown, expired then, or unreachable.
     /// </summary>
-    public async Task<Ed25519VerifyKey?> GetVerifyKeyAsync(ServerName server, SigningKeyId keyId, long atTs, CancellationToken ct)
+    public async Task<Ed25519VerifyKey?> GetVerifyKeyAsync(ServerName server, SigningKeyId keyId, long atTs, CancellationToken ct) =>
+        (await LookUpVerifyKeyAsync(server, keyId, atTs, ct)).Key;
+
+    /// <summary>
+    /// As <see cref="GetVerifyKeyAsync"/>, but telling a key the server does not have (valid at
+    /// <paramref name="atTs"/>) from a server that could not be asked, which a caller may retry later.
+    /// </summary>
+    public async Task<VerifyKeyLookup> LookUpVerifyKeyAsync(ServerName server, SigningKeyId keyId, long atTs, CancellationToken ct)
     {
         if (server.ToString() == cluster.Value.ServerName)
         {
             var own = await signingKeys.GetAsync(ct);
-            return own.KeyId == keyId ? own.VerifyKey : null;
+            return own.KeyId == keyId ? VerifyKeyLookup.Found(own.VerifyKey) : VerifyKeyLookup.NotValid;
         }
         var id = keyId.ToString();
         if (await FindUsableAsync(server, id, atTs, ct) is { } found)
-            return found;
+            return VerifyKeyLookup.Found(found);
         if (await FetchAsync(server, ct) is null)
-            return null;
-        return await FindUsableAsync(server, id, atTs, ct);
+            return VerifyKeyLookup.Unavailable;
+        return await FindUsableAsync(server, id, atTs, ct) is { } fetched ? VerifyKeyLookup.Found(fetched) : VerifyKeyLookup.NotValid;
     }
 
     private async Task<Ed25519VerifyKey?> FindUsableAsync(ServerName server, string keyId, long atTs, CancellationToken ct)
