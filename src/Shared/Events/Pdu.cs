@@ -113,7 +113,7 @@ public sealed class Pdu
         throw new InvalidEventException($"{field} must be an integer.");
     }
 
-    internal static string? StringOf(JsonNode? node) =>
+    public static string? StringOf(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 }
 

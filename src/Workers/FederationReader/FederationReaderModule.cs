@@ -4,6 +4,9 @@ using Cluster.Shared.Storage.Directory;
 using Cluster.Workers.FederationReader.Directory;
 using Cluster.Workers.FederationReader.Keys;
 using Cluster.Workers.FederationReader.Queries;
+using Cluster.Workers.FederationReader.Transactions;
+using Cluster.Workers.EventPersister;
+using Cluster.Shared.Storage.Federation;
 using Cluster.Shared.Configuration.Topology;
 using Cluster.Workers.Host;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +27,11 @@ public sealed class FederationReaderModule : IRoleModule
         services.AddRoomStores();
         services.TryAddSingleton<RoomDirectoryStore>();
         services.TryAddSingleton<Notary>();
+        services.AddEventPersistence();
+        services.TryAddSingleton<InboundPduStore>();
+        services.TryAddSingleton<InboundPduProcessor>();
+        services.TryAddSingleton<InboundPduQueue>();
+        services.AddHostedService(provider => provider.GetRequiredService<InboundPduQueue>());
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
@@ -34,5 +42,6 @@ public sealed class FederationReaderModule : IRoleModule
         ProfileQueryEndpoint.Map(endpoints);
         DirectoryQueryEndpoint.Map(endpoints);
         PublicRoomsFederationEndpoint.Map(endpoints);
+        SendTransactionEndpoint.Map(endpoints);
     }
 }

@@ -13,6 +13,7 @@ namespace Cluster.Workers.FederationReader.Transactions;
 /// them (which may need keys, missing events or state from the origin) happens in
 /// <see cref="InboundPduQueue"/>, so a sender's connection is never held by that work. A
 /// transaction ID is taken once per origin: a retry is answered without queuing anything again.
+/// The answer lists every queued PDU as accepted for processing (its later verdict is not sent back).
 /// </summary>
 public static class SendTransactionEndpoint
 {
@@ -22,7 +23,7 @@ public static class SendTransactionEndpoint
 
     public static void Map(IEndpointRouteBuilder endpoints) =>
         endpoints.MapPut("/_matrix/federation/v1/send/{txnId}", async (
-            HttpContext context, string txnId, RoomStore rooms, InboundPduStore store, InboundPduQueue queue, InboundEdus edus) =>
+            HttpContext context, string txnId, RoomStore rooms, InboundPduStore store, InboundPduQueue queue) =>
         {
             var ct = context.RequestAborted;
             var requester = context.FederationRequester();
@@ -55,8 +56,9 @@ public static class SendTransactionEndpoint
             {
                 foreach (var roomId in accepted.Select(p => p.RoomId).Distinct(StringComparer.Ordinal))
                     queue.Wake(roomId);
-                await edus.ApplyAsync(origin, eduArray, ct);
             }
+            // EDUs (typing, receipts, to-device, presence, device lists) are read for their bound
+            // only: receiving them is not built yet, so remote typing and receipts do not reach clients.
             return Results.Json(new JsonObject { ["pdus"] = results });
         }).RequireFederationAuth();
 }

@@ -1,0 +1,186 @@
+using System.Text.Json.Nodes;
+using Cluster.Shared.Events;
+using Cluster.Shared.Federation.Client;
+using Cluster.Shared.Federation.Pdus;
+using Cluster.Shared.Identifiers;
+using Cluster.Shared.Json;
+using Cluster.Shared.RoomVersions;
+using Cluster.Shared.Storage.Events;
+using Cluster.Shared.Storage.Federation;
+using Cluster.Workers.EventPersister;
+
+namespace Cluster.Workers.FederationReader.Transactions;
+
+/// <summary>
+/// One queued PDU from checks to storage: signatures and hashes (<see cref="PduVerifier"/>), its
+/// auth events (fetched from the origin when unknown, as outliers), the auth rules against them,
+/// then the persister, which places it against the state before it and the current state. A gap
+/// before it is filled first with <c>/get_missing_events</c> (a few events); when that is not
+/// enough, the origin's <c>/state</c> at the event gives the state before it, so the room never
+/// waits on history it cannot get.
+/// </summary>
+public sealed class InboundPduProcessor(
+    RoomStore rooms, EventStore events, PduVerifier verifier, IEventPersistence persistence, FederationClient federation,
+    ILogger<InboundPduProcessor> logger)
+{
+    /// <summary>Most events one /get_missing_events asks for.</summary>
+    public const int MissingEventsLimit = 10;
+
+    /// <summary>Most events (state and auth chain) accepted from one /state answer.</summary>
+    public const int MaxStateEvents = 20_000;
+
+    public async Task ProcessAsync(QueuedPdu queued, CancellationToken cancellationToken)
+    {
+        var room = await rooms.GetRoomAsync(queued.RoomId, cancellationToken);
+        if (room is null || JsonNode.Parse(queued.Json) is not JsonObject json)
+            return;
+        var origin = ServerName.Parse(queued.Origin);
+        var pdu = await VerifyAsync(json, room, queued.Origin, cancellationToken);
+        if (pdu is null || await events.GetEventAsync(pdu.EventId, cancellationToken) is not null)
+            return;
+        await FillGapAsync(origin, room, pdu, cancellationToken);
+        await PersistAsync(origin, room, pdu, cancellationToken);
+    }
+
+    private async Task<Pdu?> VerifyAsync(JsonObject json, RoomRecord room, string from, CancellationToken cancellationToken)
+    {
+        var check = await verifier.CheckAsync(json, room.Version, room.RoomId, cancellationToken);
+        if (check.Passed)
+            return check.Pdu;
+        logger.LogInformation("Dropped a PDU in {RoomId} from {Origin}: {Outcome}", room.RoomId, from, check);
+        return null;
+    }
+
+    // Prev events this server lacks: ask the origin for the events between our extremities and
+    // this one, and persist those it returns, oldest first.
+    private async Task FillGapAsync(ServerName origin, RoomRecord room, Pdu pdu, CancellationToken cancellationToken)
+    {
+        var known = await events.GetEventsAsync(pdu.PrevEventIds, cancellationToken);
+        if (pdu.PrevEventIds.All(known.ContainsKey))
+            return;
+        var extremities = await rooms.GetForwardExtremitiesAsync(room.RoomId, 20, cancellationToken);
+        var request = new JsonObject
+        {
+            ["limit"] = MissingEventsLimit,
+            ["min_depth"] = 0,
+            ["earliest_events"] = new JsonArray([.. extremities.Select(x => (JsonNode?)x.EventId)]),
+            ["latest_events"] = new JsonArray(pdu.EventId),
+        };
+        var response = await TryAsync(origin, HttpMethod.Post, $"/_matrix/federation/v1/get_missing_events/{Uri.EscapeDataString(room.RoomId)}",
+            request, cancellationToken);
+        if (response?["events"] is not JsonArray returned)
+            return;
+        var missing = new List<Pdu>();
+        foreach (var node in returned.Take(MissingEventsLimit))
+            if (node is JsonObject evt && await VerifyAsync(evt, room, origin.ToString(), cancellationToken) is { } verified
+                && verified.EventId != pdu.EventId)
+                missing.Add(verified);
+        foreach (var evt in missing.OrderBy(e => e.Depth))
+            if (await events.GetEventAsync(evt.EventId, cancellationToken) is null)
+                await PersistAsync(origin, room, evt, cancellationToken);
+    }
+
+    private async Task PersistAsync(ServerName origin, RoomRecord room, Pdu pdu, CancellationToken cancellationToken)
+    {
+        var outliers = new List<Pdu>();
+        var rejection = await AuthRefusalAsync(origin, room, pdu, outliers, cancellationToken);
+        try
+        {
+            await persistence.PersistReceivedAsync(Request(room, outliers, pdu, rejection, null), cancellationToken);
+        }
+        catch (MissingPrevStateException)
+        {
+            var state = await StateBeforeAsync(origin, room, pdu, cancellationToken);
+            if (state is null)
+            {
+                logger.LogInformation("Dropped PDU {EventId} in {RoomId}: the state before it is unknown here and {Origin} did not give it",
+                    pdu.EventId, room.RoomId, origin);
+                return;
+            }
+            await persistence.PersistReceivedAsync(Request(room, [.. outliers, .. state.Value.Outliers], pdu, rejection, state.Value.State),
+                cancellationToken);
+        }
+    }
+
+    private static ReceivedPersistRequest Request(RoomRecord room, IReadOnlyList<Pdu> outliers, Pdu pdu, string? rejection,
+        IReadOnlyList<StateEntry>? stateBefore) =>
+        new(room.RoomId, room.Version.Id,
+        [
+            .. outliers.DistinctBy(o => o.EventId).Where(o => o.EventId != pdu.EventId)
+                .Select(o => new ReceivedEvent(o.EventId, CanonicalJson.Encode(o.Json), Outlier: true)),
+            new ReceivedEvent(pdu.EventId, CanonicalJson.Encode(pdu.Json), RejectionReason: rejection, StateBefore: stateBefore),
+        ]);
+
+    // Check 4: the auth rules against the event's own auth events. Auth events this server lacks
+    // are fetched from the origin (and kept as outliers); an event whose auth events cannot be had is rejected.
+    private async Task<string?> AuthRefusalAsync(
+        ServerName origin, RoomRecord room, Pdu pdu, List<Pdu> outliers, CancellationToken cancellationToken)
+    {
+        var wanted = pdu.AuthEventIds.ToList();
+        if (room.Version.RoomIdFromCreateEvent && CreateEventIdOf(room.RoomId) is { } createId)
+            wanted.Add(createId);
+        var stored = await events.GetEventsAsync(wanted, cancellationToken);
+        var authEvents = stored.Values.Select(e => e.ToPdu()).ToList();
+        var rejected = stored.Values.Where(e => e.RejectionReason is not null).Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in wanted.Where(id => !stored.ContainsKey(id)).Take(MissingEventsLimit))
+        {
+            var response = await TryAsync(origin, HttpMethod.Get, $"/_matrix/federation/v1/event/{Uri.EscapeDataString(id)}", null, cancellationToken);
+            if ((response?["pdus"] as JsonArray)?.FirstOrDefault() is JsonObject evt
+                && await VerifyAsync(evt, room, origin.ToString(), cancellationToken) is { } fetched && fetched.EventId == id)
+            {
+                authEvents.Add(fetched);
+                outliers.Add(fetched);
+            }
+        }
+        var check = PduAuthEventsCheck.Check(pdu, authEvents, rejected);
+        return check.Passed ? null : check.Failure?.ToString() ?? check.Status.ToString();
+    }
+
+    // The origin's state before the event (GET /state at it), every event checked; kept as outliers.
+    private async Task<(IReadOnlyList<StateEntry> State, IReadOnlyList<Pdu> Outliers)?> StateBeforeAsync(
+        ServerName origin, RoomRecord room, Pdu pdu, CancellationToken cancellationToken)
+    {
+        var response = await TryAsync(origin, HttpMethod.Get,
+            $"/_matrix/federation/v1/state/{Uri.EscapeDataString(room.RoomId)}?event_id={Uri.EscapeDataString(pdu.EventId)}", null, cancellationToken);
+        if (response?["pdus"] is not JsonArray statePdus || response["auth_chain"] is not JsonArray chain
+            || statePdus.Count + chain.Count > MaxStateEvents)
+            return null;
+        var chainEvents = await VerifyAllAsync(chain, room, origin, cancellationToken);
+        var stateEvents = await VerifyAllAsync(statePdus, room, origin, cancellationToken);
+        var state = stateEvents.Where(e => e.StateKey is not null).Select(e => new StateEntry(e.Type, e.StateKey!, e.EventId)).ToList();
+        if (!state.Any(s => s.Type == RoomEventTypes.Create && s.StateKey == ""))
+            return null;
+        var outliers = chainEvents.Concat(stateEvents).DistinctBy(e => e.EventId).ToList();
+        var known = await events.GetEventsAsync([.. outliers.Select(o => o.EventId)], cancellationToken);
+        return (state, [.. outliers.Where(o => !known.ContainsKey(o.EventId)).OrderBy(o => o.Depth)]);
+    }
+
+    private async Task<List<Pdu>> VerifyAllAsync(JsonArray nodes, RoomRecord room, ServerName origin, CancellationToken cancellationToken)
+    {
+        var verified = new List<Pdu>(nodes.Count);
+        foreach (var node in nodes)
+            if (node is JsonObject evt && await VerifyAsync(evt, room, origin.ToString(), cancellationToken) is { } pdu)
+                verified.Add(pdu);
+        return verified;
+    }
+
+    private async Task<JsonObject?> TryAsync(
+        ServerName destination, HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await federation.SendAsync(destination, method, path, body, cancellationToken);
+            if (response.IsSuccess)
+                return response.Body as JsonObject;
+            logger.LogInformation("{Destination} answered {Method} {Path} with {Status}", destination, method, path, response.Status);
+        }
+        catch (FederationRequestException e)
+        {
+            logger.LogInformation("{Destination} could not answer {Method} {Path}: {Reason}", destination, method, path, e.Message);
+        }
+        return null;
+    }
+
+    // v12: the room ID is the create event's ID with '!' for '$'.
+    private static string? CreateEventIdOf(string roomId) => roomId.StartsWith('!') ? "$" + roomId[1..] : null;
+}

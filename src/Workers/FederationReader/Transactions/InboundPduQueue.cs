@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using Cluster.Shared.Storage.Federation;
+
+namespace Cluster.Workers.FederationReader.Transactions;
+
+/// <summary>
+/// Processes queued inbound PDUs (<see cref="InboundPduStore"/>): per room one at a time in
+/// arrival order, rooms side by side. /send wakes a room after queuing; at start every room with
+/// PDUs left over is woken. A PDU is deleted from the queue once processed, whatever the verdict.
+/// </summary>
+public sealed class InboundPduQueue(InboundPduStore store, InboundPduProcessor processor, ILogger<InboundPduQueue> logger)
+    : BackgroundService
+{
+    private const int BatchSize = 20;
+
+    // Per room: whether a drain runs, and whether it was woken again since its last read.
+    private readonly ConcurrentDictionary<string, RoomDrain> _drains = new(StringComparer.Ordinal);
+    private CancellationToken _stopping = CancellationToken.None;
+
+    /// <summary>New PDUs of <paramref name="roomId"/> are queued: process them.</summary>
+    public void Wake(string roomId)
+    {
+        var drain = _drains.GetOrAdd(roomId, _ => new RoomDrain());
+        lock (drain)
+        {
+            drain.Woken = true;
+            if (drain.Running)
+                return;
+            drain.Running = true;
+        }
+        _ = Task.Run(() => DrainAsync(roomId, drain, _stopping));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        try
+        {
+            foreach (var roomId in await store.RoomsWithQueuedAsync(stoppingToken))
+                Wake(roomId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Could not read the rooms with inbound PDUs left from before the start");
+        }
+    }
+
+    private async Task DrainAsync(string roomId, RoomDrain drain, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                lock (drain)
+                    drain.Woken = false;
+                var batch = await store.NextAsync(roomId, BatchSize, cancellationToken);
+                if (batch.Count == 0)
+                {
+                    lock (drain)
+                    {
+                        if (!drain.Woken)
+                        {
+                            drain.Running = false;
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                foreach (var queued in batch)
+                {
+                    try
+                    {
+                        await processor.ProcessAsync(queued, cancellationToken);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        logger.LogWarning(e, "Inbound PDU {EventId} in {RoomId} from {Origin} could not be processed; dropped",
+                            queued.EventId, queued.RoomId, queued.Origin);
+                    }
+                    await store.DeleteAsync(queued.Id, cancellationToken);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            if (!cancellationToken.IsCancellationRequested)
+                logger.LogError(e, "Processing the inbound PDUs of {RoomId} stopped", roomId);
+        }
+        lock (drain)
+            drain.Running = false;
+    }
+
+    private sealed class RoomDrain
+    {
+        public bool Running;
+        public bool Woken;
+    }
+}
