@@ -54,13 +54,31 @@ public sealed class DestinationQueue
             while (true)
             {
                 await _wake.Reader.ReadAsync(stopping);
-                while (await SendNextAsync(stopping))
+                while (await SendNextOrBackOffAsync(stopping))
                 {
                 }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task<bool> SendNextOrBackOffAsync(CancellationToken stopping)
+    {
+        try
+        {
+            return await SendNextAsync(stopping);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            // A fault of ours (an unreadable stored event, say): the loop must live on for the
+            // PDUs behind it, but not spin on the fault.
+            _failures++;
+            var delay = _backoff.DelayAfter(_failures);
+            _retryAt = _clock.GetUtcNow() + delay;
+            _logger.LogError(e, "Sending to {Destination} failed unexpectedly; next attempt in {Delay}", Destination, delay);
+            return true;
         }
     }
 

@@ -40,6 +40,7 @@ public sealed class OutboundEventFeed(
     private readonly string _instance = cluster.Instance?.Name ?? "main";
     private readonly ServerName _serverName = ServerName.Parse(clusterOptions.Value.ServerName);
     private StreamFollower<EventStreamRow>? _follower;
+    private Task _following = Task.CompletedTask;
     private Task _flushing = Task.CompletedTask;
     private volatile StreamPositionVector _position = StreamPositionVector.Zero;
     private StreamPositionVector _stored = StreamPositionVector.Zero;
@@ -60,18 +61,53 @@ public sealed class OutboundEventFeed(
         }
         _position = _stored = stored;
         _logger.LogInformation("Federation sender {Instance} reads the events stream from {Position}", _instance, stored);
-        var follower = new StreamFollower<EventStreamRow>(
-            EventsStream.Instance, dataSource, bus, new StreamFollowerOptions { StartFrom = stored },
-            logger: loggers.CreateLogger<StreamFollower<EventStreamRow>>());
-        follower.AddConsumer(this);
-        await follower.StartAsync(cancellationToken);
-        _follower = follower;
+        // Catching up after a long stop may take a while: the process starts meanwhile.
+        _following = Task.Run(() => FollowAsync(stored, _stopping.Token), CancellationToken.None);
         _flushing = Task.Run(FlushPeriodicallyAsync, CancellationToken.None);
+    }
+
+    private async Task FollowAsync(StreamPositionVector from, CancellationToken stopping)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (!stopping.IsCancellationRequested)
+        {
+            // After a failed start, resume from what this consumer has taken in.
+            var follower = new StreamFollower<EventStreamRow>(
+                EventsStream.Instance, dataSource, bus, new StreamFollowerOptions { StartFrom = _position },
+                logger: loggers.CreateLogger<StreamFollower<EventStreamRow>>());
+            follower.AddConsumer(this);
+            try
+            {
+                await follower.StartAsync(stopping);
+                _follower = follower;
+                return;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                await follower.DisposeAsync();
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                await follower.DisposeAsync();
+                _logger.LogWarning(e, "Starting to follow the events stream from {Position} failed; retrying in {Delay}", from, delay);
+                try
+                {
+                    await Task.Delay(delay, clock, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxStorageRetryDelay.Ticks));
+            }
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
+        await _following;
         if (_follower is { } follower)
             await follower.DisposeAsync();
         await _flushing;
