@@ -35,6 +35,13 @@ public sealed class ClusterContext(ClusterTopology? topology, TopologyInstance? 
         var owner = Topology.PersisterOf(roomId);
         return owner.Name == Instance.Name ? null : owner;
     }
+
+    /// <summary>
+    /// Whether this process sends federation traffic to <paramref name="destination"/>: in a
+    /// cluster, when the topology's federation senders shard it here; alone, always.
+    /// </summary>
+    public bool SendsTo(string destination) =>
+        Topology is null || Instance is null || Topology.FederationSenderOf(destination) == Instance.Name;
 }
 
 /// <summary>Which streams an instance of a topology writes: events if it persists, the others as <c>stream_writers</c> says.</summary>

@@ -35,6 +35,7 @@ public static class RoleRegistry
         new ClientReader.Messages.MessagesModule(),
         new Background.BackgroundModule(),
         new FederationReader.FederationReaderModule(),
+        new FederationSender.FederationSenderModule(),
     ];
 
     /// <summary>The modules a process with <paramref name="roles"/> hosts, each once, in registration order.</summary>

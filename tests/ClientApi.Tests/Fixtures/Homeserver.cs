@@ -22,9 +22,11 @@ public sealed class Homeserver : IAsyncDisposable
     public const string DefaultServerName = "test.local";
     public const string ModeVariable = "HOMESERVER_UNDER_TEST";
 
-    private readonly WebApplication? _app;
     private readonly TestDatabase? _database;
     private readonly LocalCluster? _cluster;
+    private readonly string[] _args = [];
+    private readonly Action<IServiceCollection>? _services;
+    private WebApplication? _app;
 
     private Homeserver(WebApplication? app, TestDatabase? database, LocalCluster? cluster, Uri baseAddress, string serverName)
     {
@@ -35,10 +37,17 @@ public sealed class Homeserver : IAsyncDisposable
         ServerName = serverName;
     }
 
+    private Homeserver(WebApplication app, TestDatabase database, string[] args, Action<IServiceCollection>? services, string serverName)
+        : this(app, database, null, AddressOf(app), serverName)
+    {
+        _args = args;
+        _services = services;
+    }
+
     /// <summary>Whether this test run talks to a worker cluster through its router.</summary>
     public static bool IsCluster => Environment.GetEnvironmentVariable(ModeVariable) == "cluster";
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress { get; private set; }
     public string ServerName { get; }
 
     /// <summary>
@@ -75,21 +84,43 @@ public sealed class Homeserver : IAsyncDisposable
         WebApplication app;
         try
         {
-            app = MainHost.Build([.. args], builder =>
-            {
-                builder.Logging.SetMinimumLevel(LogLevel.Warning);
-                services?.Invoke(builder.Services);
-            });
-            await app.StartAsync();
+            app = await StartAppAsync([.. args], services);
         }
         catch
         {
             await database.DisposeAsync();
             throw;
         }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
-            .Addresses.First();
-        return new Homeserver(app, database, null, new Uri(address), serverName);
+        return new Homeserver(app, database, [.. args], services, serverName);
+    }
+
+    private static async Task<WebApplication> StartAppAsync(string[] args, Action<IServiceCollection>? services)
+    {
+        var app = MainHost.Build(args, builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            services?.Invoke(builder.Services);
+        });
+        await app.StartAsync();
+        return app;
+    }
+
+    private static Uri AddressOf(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    /// <summary>
+    /// Stops the single process and starts it again on the same database and settings, as an
+    /// operator's restart would (a server started on port 0 comes back on another port).
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        if (_app is null || _database is null)
+            throw SkipAgainstCluster("restarts the single process");
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _app = null;
+        _app = await StartAppAsync(_args, _services);
+        BaseAddress = AddressOf(_app);
     }
 
     private static async Task<Homeserver> StartClusterAsync(

@@ -197,6 +197,34 @@ public class TopologyTests
     }
 
     [Test]
+    public void A_federation_sender_instance_missing_from_federation_senders_is_refused()
+    {
+        var file = Valid();
+        file["instances"]!.AsArray().Add(JsonNode.Parse(
+            """{ "name": "sender-1", "roles": ["federation_sender"], "listen": "127.0.0.1:8121", "internal": "127.0.0.1:9121" }"""));
+        Assert.That(Refusal(file), Does.Contain("instance 'sender-1' has the role 'federation_sender' but federation_senders does not list it"));
+    }
+
+    [Test]
+    public void Every_destination_maps_to_the_same_federation_sender_and_destinations_spread_over_senders()
+    {
+        var file = Valid();
+        file["instances"]!.AsArray().Add(JsonNode.Parse(
+            """{ "name": "sender-1", "roles": ["federation_sender"], "listen": "127.0.0.1:8121", "internal": "127.0.0.1:9121" }"""));
+        file["instances"]!.AsArray().Add(JsonNode.Parse(
+            """{ "name": "sender-2", "roles": ["federation_sender"], "listen": "127.0.0.1:8122", "internal": "127.0.0.1:9122" }"""));
+        file["federation_senders"] = new JsonArray("sender-1", "sender-2");
+        var topology = Parse(file);
+        var owners = Enumerable.Range(0, 200).Select(i => topology.FederationSenderOf($"server{i}.example.org")).ToList();
+        Assert.That(owners, Is.EqualTo(Enumerable.Range(0, 200).Select(i => topology.FederationSenderOf($"server{i}.example.org"))));
+        Assert.That(owners.Count(o => o == "sender-1"), Is.InRange(70, 130));
+    }
+
+    [Test]
+    public void A_topology_without_federation_senders_has_no_sender_for_any_destination() =>
+        Assert.That(Parse(Valid()).FederationSenderOf("example.org"), Is.Null);
+
+    [Test]
     public void A_missing_router_is_refused()
     {
         var file = Valid();

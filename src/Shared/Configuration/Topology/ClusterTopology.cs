@@ -31,7 +31,7 @@ public sealed class ClusterTopology
     /// <summary>Stream name (see <see cref="WrittenStreams"/>) to the instance that writes it.</summary>
     public required IReadOnlyDictionary<string, string> StreamWriters { get; init; }
 
-    /// <summary>Instances that send federation traffic, sharded by destination (the federation issue uses them).</summary>
+    /// <summary>Instances that send federation traffic, each to the destinations whose hash falls in its shard (its index here).</summary>
     public IReadOnlyList<string> FederationSenders { get; init; } = [];
 
     public required RouterSettings Router { get; init; }
@@ -49,6 +49,13 @@ public sealed class ClusterTopology
 
     /// <summary>The persister that owns <paramref name="roomId"/>.</summary>
     public TopologyInstance PersisterOf(string roomId) => PersisterShards[RoomShards.ShardOf(roomId, PersisterShards.Count)];
+
+    /// <summary>
+    /// The federation sender that sends to <paramref name="destination"/> (a server name), by the same
+    /// stable hash as persister shards over <see cref="FederationSenders"/>; null when the topology has none.
+    /// </summary>
+    public string? FederationSenderOf(string destination) =>
+        FederationSenders.Count == 0 ? null : FederationSenders[RoomShards.ShardOf(destination, FederationSenders.Count)];
 
     public static ClusterTopology Load(string path)
     {

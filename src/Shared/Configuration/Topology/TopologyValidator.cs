@@ -146,6 +146,9 @@ internal sealed partial class TopologyValidator(string source)
                 throw Problem($"federation_senders names '{name}' twice.");
             senders.Add(name);
         }
+        // An unlisted sender would own no destination: the operator meant it to send.
+        foreach (var instance in byName.Values.Where(i => i.Has(Roles.FederationSender) && !senders.Contains(i.Name)))
+            throw Problem($"instance '{instance.Name}' has the role 'federation_sender' but federation_senders does not list it.");
         return senders;
     }
 

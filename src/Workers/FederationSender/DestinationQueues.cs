@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using Cluster.Shared.Storage.Events;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Workers.FederationSender;
+
+/// <summary>
+/// The sending loops of this process, one per destination that has had anything to send since
+/// the process started (or had a backlog then). Loops are started on first use and live until the
+/// process stops; an idle one costs a waiting task.
+/// </summary>
+public sealed class DestinationQueues(
+    OutboxStore outbox, EventStore events, TransactionSender sender, IOptions<FederationSenderOptions> options,
+    TimeProvider clock, ILoggerFactory loggers) : IAsyncDisposable
+{
+    // Guarded by itself: a destination must never get two loops (two transactions in flight).
+    private readonly Dictionary<string, DestinationQueue> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<Task> _loops = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly RetryBackoff _backoff = new(options.Value.MinBackoff, options.Value.MaxBackoff);
+    private readonly ILogger _logger = loggers.CreateLogger<DestinationQueue>();
+
+    /// <summary>Starts the loops of destinations with PDUs left in the outbox, keeping to their stored back-off.</summary>
+    public void Resume(IEnumerable<DestinationBacklog> backlogs)
+    {
+        lock (_queues)
+            foreach (var backlog in backlogs)
+                if (!_queues.ContainsKey(backlog.Destination))
+                    _queues[backlog.Destination] = Start(backlog.Destination, backlog.Failures, backlog.RetryAt);
+    }
+
+    /// <summary>The outbox of <paramref name="destination"/> got PDUs.</summary>
+    public void Wake(string destination)
+    {
+        DestinationQueue? queue;
+        lock (_queues)
+            if (!_queues.TryGetValue(destination, out queue))
+                _queues[destination] = queue = Start(destination, 0, null);
+        queue.Wake();
+    }
+
+    private DestinationQueue Start(string destination, int failures, DateTimeOffset? retryAt)
+    {
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        var queue = new DestinationQueue(destination, outbox, events, sender, _backoff, clock, _logger, failures, retryAt);
+        _loops.Add(Task.Run(() => queue.RunAsync(_stopping.Token)));
+        return queue;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+            return;
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_loops);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,174 @@
+using Cluster.Replication.Tokens;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Cluster.Workers.FederationSender;
+
+/// <summary>A PDU bound for a destination.</summary>
+public readonly record struct OutboxEntry(string Destination, string EventId);
+
+/// <summary>A destination with PDUs waiting, and where its back-off stands.</summary>
+public sealed record DestinationBacklog(string Destination, int Failures, DateTimeOffset? RetryAt);
+
+/// <summary>The transaction a destination is to get next: its ID and its events, in order.</summary>
+public sealed record PendingTransaction(string TxnId, IReadOnlyList<string> EventIds);
+
+/// <summary>
+/// The federation sender's tables (migration 0008): each sender's events stream position, the
+/// per-destination outbox, and the destinations' transaction counters and back-off. The design is
+/// in the migration's header: enqueueing and moving the position commit together, a transaction's
+/// rows are stamped with its ID before it is sent, and deleted once the destination answered.
+/// </summary>
+public sealed class OutboxStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>The sender's stored position, or null before its first start.</summary>
+    public async Task<StreamPositionVector?> ReadPositionAsync(string instance, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT events_position FROM federation_sender_positions WHERE instance_name = $1");
+        command.Parameters.AddWithValue(instance);
+        return await command.ExecuteScalarAsync(cancellationToken) is string text ? StreamPositionVector.Parse(text) : null;
+    }
+
+    /// <summary>Stores the position a new sender starts from; a position already there wins and is returned.</summary>
+    public async Task<StreamPositionVector> InitializePositionAsync(
+        string instance, StreamPositionVector start, CancellationToken cancellationToken)
+    {
+        await using (var command = dataSource.CreateCommand(
+            "INSERT INTO federation_sender_positions (instance_name, events_position) VALUES ($1, $2) ON CONFLICT DO NOTHING"))
+        {
+            command.Parameters.AddWithValue(instance);
+            command.Parameters.AddWithValue(start.ToString());
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return await ReadPositionAsync(instance, cancellationToken) ?? start;
+    }
+
+    /// <summary>Moves the sender's position (after events that sent nothing).</summary>
+    public async Task SavePositionAsync(string instance, StreamPositionVector position, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(SavePositionSql);
+        command.Parameters.AddWithValue(instance);
+        command.Parameters.AddWithValue(position.ToString());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="entries"/> to the outbox, in order, and moves the sender's position to
+    /// <paramref name="position"/>, atomically: a sender that stops at any point either resumes
+    /// before these events (and enqueues them then) or after them (and they are in the outbox).
+    /// </summary>
+    public async Task EnqueueAsync(
+        string instance, StreamPositionVector position, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var insert = new NpgsqlBatchCommand(
+            "INSERT INTO federation_outbox (destination, event_id) " +
+            "SELECT destination, event_id FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(destination, event_id, n) ORDER BY n");
+        insert.Parameters.Add(new NpgsqlParameter { Value = entries.Select(e => e.Destination).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter { Value = entries.Select(e => e.EventId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        batch.BatchCommands.Add(insert);
+        var save = new NpgsqlBatchCommand(SavePositionSql);
+        save.Parameters.Add(new NpgsqlParameter { Value = instance });
+        save.Parameters.Add(new NpgsqlParameter { Value = position.ToString() });
+        batch.BatchCommands.Add(save);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Every destination with PDUs in the outbox, with its back-off: what a starting sender resumes.</summary>
+    public async Task<IReadOnlyList<DestinationBacklog>> ReadBacklogsAsync(CancellationToken cancellationToken)
+    {
+        // A loose index scan would be faster on a huge outbox; the outbox is empty in steady state.
+        await using var command = dataSource.CreateCommand(
+            "SELECT o.destination, COALESCE(d.failures, 0), d.retry_at " +
+            "FROM (SELECT DISTINCT destination FROM federation_outbox) o " +
+            "LEFT JOIN federation_destinations d ON d.destination = o.destination");
+        var backlogs = new List<DestinationBacklog>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            backlogs.Add(new DestinationBacklog(reader.GetString(0), reader.GetInt32(1),
+                reader.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))));
+        return backlogs;
+    }
+
+    /// <summary>
+    /// The destination's open transaction if it has one (sent before, not answered: it goes again
+    /// unchanged), else a new one of its first <paramref name="maxPdus"/> waiting PDUs, stamped
+    /// with a fresh ID. Null when nothing waits.
+    /// </summary>
+    public async Task<PendingTransaction?> NextTransactionAsync(
+        string destination, int maxPdus, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = new List<(long OutboxId, string EventId, string? TxnId)>();
+        await using (var select = new NpgsqlCommand(
+            "SELECT outbox_id, event_id, txn_id FROM federation_outbox WHERE destination = $1 ORDER BY outbox_id LIMIT $2",
+            connection, transaction))
+        {
+            select.Parameters.AddWithValue(destination);
+            select.Parameters.AddWithValue(maxPdus);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        }
+        if (rows.Count == 0)
+            return null;
+        if (rows[0].TxnId is { } open)
+            return new PendingTransaction(open, [.. rows.TakeWhile(r => r.TxnId == open).Select(r => r.EventId)]);
+
+        var fresh = rows.TakeWhile(r => r.TxnId is null).ToList();
+        string txnId;
+        await using (var counter = new NpgsqlCommand(
+            "INSERT INTO federation_destinations AS d (destination, last_txn) VALUES ($1, $2) " +
+            "ON CONFLICT (destination) DO UPDATE SET last_txn = GREATEST(d.last_txn + 1, EXCLUDED.last_txn) RETURNING last_txn",
+            connection, transaction))
+        {
+            counter.Parameters.AddWithValue(destination);
+            counter.Parameters.AddWithValue(now.ToUnixTimeMilliseconds());
+            txnId = ((long)(await counter.ExecuteScalarAsync(cancellationToken))!).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        await using (var stamp = new NpgsqlCommand("UPDATE federation_outbox SET txn_id = $1 WHERE outbox_id = ANY($2)", connection, transaction))
+        {
+            stamp.Parameters.AddWithValue(txnId);
+            stamp.Parameters.AddWithValue(fresh.Select(r => r.OutboxId).ToArray());
+            await stamp.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new PendingTransaction(txnId, [.. fresh.Select(r => r.EventId)]);
+    }
+
+    /// <summary>The destination answered <paramref name="txnId"/> (delivered or refused): its rows go, and its back-off ends.</summary>
+    public async Task CompleteAsync(string destination, string txnId, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        var delete = new NpgsqlBatchCommand("DELETE FROM federation_outbox WHERE destination = $1 AND txn_id = $2");
+        delete.Parameters.Add(new NpgsqlParameter { Value = destination });
+        delete.Parameters.Add(new NpgsqlParameter { Value = txnId });
+        batch.BatchCommands.Add(delete);
+        var reset = new NpgsqlBatchCommand(
+            "UPDATE federation_destinations SET failures = 0, retry_at = NULL WHERE destination = $1 AND failures > 0");
+        reset.Parameters.Add(new NpgsqlParameter { Value = destination });
+        batch.BatchCommands.Add(reset);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Stores the destination's back-off, so that a restarted sender keeps to it.</summary>
+    public async Task RecordFailureAsync(string destination, int failures, DateTimeOffset retryAt, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO federation_destinations (destination, failures, retry_at) VALUES ($1, $2, $3) " +
+            "ON CONFLICT (destination) DO UPDATE SET failures = EXCLUDED.failures, retry_at = EXCLUDED.retry_at");
+        command.Parameters.AddWithValue(destination);
+        command.Parameters.AddWithValue(failures);
+        command.Parameters.AddWithValue(retryAt.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private const string SavePositionSql =
+        "INSERT INTO federation_sender_positions (instance_name, events_position) VALUES ($1, $2) " +
+        "ON CONFLICT (instance_name) DO UPDATE SET events_position = EXCLUDED.events_position";
+}
