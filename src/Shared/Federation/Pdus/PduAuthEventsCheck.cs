@@ -1,6 +1,5 @@
 using Cluster.Shared.Auth;
 using Cluster.Shared.Events;
-using Cluster.Shared.Identifiers;
 
 namespace Cluster.Shared.Federation.Pdus;
 
@@ -72,9 +71,7 @@ public static class PduAuthEventsCheck
 
     /// <summary>From v12 the room ID is the create event's ID with another sigil; before, the create event is cited.</summary>
     private static string? CreateEventIdOfRoom(Pdu ev) =>
-        ev.Version.RoomIdFromCreateEvent && RoomId.TryParse(ev.RoomId, out var roomId) && roomId.CreateEventId is { } createId
-            ? createId.ToString()
-            : null;
+        ev.Version.RoomIdFromCreateEvent && ev.RoomId.Length > 1 && ev.RoomId[0] == '!' ? "$" + ev.RoomId[1..] : null;
 
     private static PduCheckResult Decide(Pdu ev, AuthDecision decision) =>
         decision.Allowed
