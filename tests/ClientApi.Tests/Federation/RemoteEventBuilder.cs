@@ -14,10 +14,14 @@ public sealed record RemoteEvent(string EventId, byte[] CanonicalJson, Pdu Pdu);
 /// Builds events signed by a made-up remote server (its own Ed25519 key), for tests that hand
 /// received events to the persister or to a federation endpoint. Room versions 3 and up.
 /// </summary>
-public sealed class RemoteEventBuilder(string serverName) : IDisposable
+public sealed class RemoteEventBuilder(string serverName, Ed25519SigningKey? key = null) : IDisposable
 {
+    private readonly bool _ownsKey = key is null;
+
     public string ServerName { get; } = serverName;
-    public Ed25519SigningKey Key { get; } = Ed25519SigningKey.Generate("remote1");
+
+    /// <summary>The key events are signed with: the given one (a real server's), else a fresh one.</summary>
+    public Ed25519SigningKey Key { get; } = key ?? Ed25519SigningKey.Generate("remote1");
 
     public RemoteEvent Build(
         RoomVersion version, string roomId, string type, string sender, JsonObject content, string? stateKey,
@@ -54,5 +58,9 @@ public sealed class RemoteEventBuilder(string serverName) : IDisposable
             prevEvents.Max(p => p.TopologicalOrdering) + 1);
     }
 
-    public void Dispose() => Key.Dispose();
+    public void Dispose()
+    {
+        if (_ownsKey)
+            Key.Dispose();
+    }
 }
