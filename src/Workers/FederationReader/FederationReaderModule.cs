@@ -4,6 +4,7 @@ using Cluster.Shared.Storage.Directory;
 using Cluster.Workers.FederationReader.Directory;
 using Cluster.Workers.FederationReader.Keys;
 using Cluster.Workers.FederationReader.Queries;
+using Cluster.Workers.FederationReader.Rooms;
 using Cluster.Shared.Configuration.Topology;
 using Cluster.Workers.Host;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,9 @@ namespace Cluster.Workers.FederationReader;
 
 /// <summary>
 /// The federation API other servers call: this server's keys, the notary, version, and the
-/// authenticated queries built so far (profile, room alias directory) and the public room directory. Rooms over federation (/send, joins, backfill) are not built.
+/// authenticated queries built so far (profile, room alias directory), the public room directory,
+/// and reads of rooms' events and state (/event, /state, /state_ids, /backfill, /get_missing_events).
+/// Writes into rooms over federation (/send, joins) are not built.
 /// </summary>
 public sealed class FederationReaderModule : IRoleModule
 {
@@ -24,6 +27,7 @@ public sealed class FederationReaderModule : IRoleModule
         services.AddRoomStores();
         services.TryAddSingleton<RoomDirectoryStore>();
         services.TryAddSingleton<Notary>();
+        services.AddFederationRoomReads();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
@@ -34,5 +38,6 @@ public sealed class FederationReaderModule : IRoleModule
         ProfileQueryEndpoint.Map(endpoints);
         DirectoryQueryEndpoint.Map(endpoints);
         PublicRoomsFederationEndpoint.Map(endpoints);
+        FederationRoomReads.Map(endpoints);
     }
 }
