@@ -177,6 +177,20 @@ public class FederationRoomReadTests
     }
 
     [Test]
+    public async Task State_ids_with_a_malformed_event_id_is_400_M_INVALID_PARAM()
+    {
+        var response = await FromBAsync($"/_matrix/federation/v1/state_ids/{Esc(_room)}?event_id=nonsense");
+        ExpectError(response, 400, "M_INVALID_PARAM");
+    }
+
+    [Test]
+    public async Task State_ids_of_a_malformed_room_id_is_400_M_INVALID_PARAM()
+    {
+        var response = await FromBAsync($"/_matrix/federation/v1/state_ids/not-a-room?event_id={Esc(_messages[0])}");
+        ExpectError(response, 400, "M_INVALID_PARAM");
+    }
+
+    [Test]
     public async Task State_ids_at_an_event_of_another_room_is_404_M_NOT_FOUND()
     {
         var response = await FromBAsync($"/_matrix/federation/v1/state_ids/{Esc(_room)}?event_id={Esc(_closedMessage)}");
@@ -297,6 +311,40 @@ public class FederationRoomReadTests
 
         Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
         Assert.That(Pdus(response, "events").Select(IdOf), Is.EqualTo(new[] { _messages[2], _messages[3] }));
+    }
+
+    [Test]
+    public async Task Missing_events_are_capped_at_twenty_however_many_are_asked_for()
+    {
+        var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
+        await RemoteMembers.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
+        var latest = "";
+        for (var i = 0; i < 25; i++)
+            latest = await _alice.SendMessageAsync(room, $"filler {i}");
+
+        var response = await FromBAsync($"/_matrix/federation/v1/get_missing_events/{Esc(room)}", new JsonObject
+        {
+            ["earliest_events"] = new JsonArray(), ["latest_events"] = new JsonArray(latest), ["limit"] = 1_000_000,
+        });
+
+        Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
+        Assert.That(Pdus(response, "events"), Has.Count.EqualTo(20));
+    }
+
+    [Test]
+    public async Task Missing_events_without_a_body_is_400_M_NOT_JSON()
+    {
+        var response = await _b.Services.GetRequiredService<FederationClient>().SendAsync(
+            ServerName.Parse(_a.ServerName), HttpMethod.Post, $"/_matrix/federation/v1/get_missing_events/{Esc(_room)}", null, CancellationToken.None);
+        ExpectError(response, 400, "M_NOT_JSON");
+    }
+
+    [Test]
+    public async Task Missing_events_with_a_malformed_event_id_is_400_M_INVALID_PARAM()
+    {
+        var response = await FromBAsync($"/_matrix/federation/v1/get_missing_events/{Esc(_room)}",
+            new JsonObject { ["earliest_events"] = new JsonArray("bad\u0000id"), ["latest_events"] = new JsonArray(_messages[4]) });
+        ExpectError(response, 400, "M_INVALID_PARAM");
     }
 
     [Test]

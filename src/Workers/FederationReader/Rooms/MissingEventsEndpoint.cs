@@ -55,7 +55,10 @@ public static class MissingEventsEndpoint
             return Results.Json(new JsonObject { ["events"] = FederationPdus.FormatAll(served, visible) });
         }).RequireFederationAuth();
 
-    /// <summary>A required array of event ID strings: 400 M_MISSING_PARAM when absent, M_BAD_JSON when of the wrong shape.</summary>
+    /// <summary>
+    /// A required array of event IDs: 400 M_MISSING_PARAM when absent, M_BAD_JSON when not an array of
+    /// strings, M_INVALID_PARAM for a string that is no event ID.
+    /// </summary>
     private static IReadOnlyList<string> EventIds(JsonObject body, string name)
     {
         var array = body.OptionalArray(name) ?? throw MatrixException.MissingParam($"'{name}' is required.");
@@ -66,7 +69,7 @@ public static class MissingEventsEndpoint
         {
             if (item is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
                 throw MatrixException.BadJson($"'{name}' must be an array of event IDs.");
-            ids.Add(value.GetValue<string>());
+            ids.Add(RequestValues.EventId(value.GetValue<string>()).ToString());
         }
         return ids;
     }
