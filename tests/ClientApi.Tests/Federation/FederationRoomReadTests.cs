@@ -116,6 +116,19 @@ public class FederationRoomReadTests
     }
 
     [Test]
+    public async Task Event_of_a_room_the_servers_users_have_left_is_403_M_FORBIDDEN()
+    {
+        var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
+        var remote = $"@leaver:{_b.ServerName}";
+        await RemoteMembers.JoinAsync(_a, room, remote);
+        var message = await _alice.SendMessageAsync(room, "seen while B was there");
+        await RemoteMembers.SetMembershipAsync(_a, room, remote, "leave");
+
+        var response = await FromBAsync($"/_matrix/federation/v1/event/{Esc(message)}");
+        ExpectError(response, 403, "M_FORBIDDEN");
+    }
+
+    [Test]
     public async Task Event_unknown_is_404_M_NOT_FOUND()
     {
         var response = await FromBAsync($"/_matrix/federation/v1/event/{Esc("$nothing-like-it:" + _a.ServerName)}");
@@ -443,11 +456,15 @@ public class FederationRoomReadTests
 /// </summary>
 internal static class RemoteMembers
 {
-    public static async Task<string> JoinAsync(Homeserver server, string roomId, string userId)
+    public static Task<string> JoinAsync(Homeserver server, string roomId, string userId) =>
+        SetMembershipAsync(server, roomId, userId, "join");
+
+    /// <summary>The user's own membership change (join or leave), built, signed and persisted by <paramref name="server"/>.</summary>
+    public static async Task<string> SetMembershipAsync(Homeserver server, string roomId, string userId, string membership)
     {
         var sent = await server.Services.GetRequiredService<RoomEventSender>().SendAsync(new SendRequest(
             roomId, [(RoomEventTypes.Member, userId)],
-            _ => EventPlan.Send(new EventDraft(RoomEventTypes.Member, userId, userId, new JsonObject { ["membership"] = "join" }))),
+            _ => EventPlan.Send(new EventDraft(RoomEventTypes.Member, userId, userId, new JsonObject { ["membership"] = membership }))),
             CancellationToken.None);
         return sent.EventId;
     }

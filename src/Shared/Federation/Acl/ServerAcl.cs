@@ -13,8 +13,9 @@ namespace Cluster.Shared.Federation.Acl;
 /// Content other servers wrote is read leniently, so that a malformed ACL denies nothing it could
 /// not be read as denying: <c>allow_ip_literals</c> that is not a boolean counts as true (spec),
 /// <c>deny</c> that is not an array is no deny list, entries that are not strings match nothing, and
-/// an <c>allow</c> that is present but not an array does not restrict (as Dendrite and Conduit read
-/// it; Synapse denies everyone). An absent <c>allow</c> is the spec's empty list: nobody is allowed.
+/// an <c>allow</c> that is present but not an array does not restrict (Dendrite and Conduit ignore
+/// an ACL they cannot read; Synapse denies everyone). An absent <c>allow</c> is the spec's empty list:
+/// nobody is allowed, as the spec warns and Synapse does.
 /// </para>
 /// </summary>
 public sealed class ServerAcl
