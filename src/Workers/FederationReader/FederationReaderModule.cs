@@ -7,6 +7,7 @@ using Cluster.Workers.FederationReader.Queries;
 using Cluster.Workers.FederationReader.Transactions;
 using Cluster.Workers.EventPersister;
 using Cluster.Shared.Storage.Federation;
+using Cluster.Workers.FederationReader.Rooms;
 using Cluster.Shared.Configuration.Topology;
 using Cluster.Workers.Host;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,7 +16,10 @@ namespace Cluster.Workers.FederationReader;
 
 /// <summary>
 /// The federation API other servers call: this server's keys, the notary, version, and the
-/// authenticated queries built so far (profile, room alias directory) and the public room directory. Rooms over federation (/send, joins, backfill) are not built.
+/// authenticated queries built so far (profile, room alias directory), the public room directory,
+/// reads of rooms' events and state (/event, /state, /state_ids, /backfill, /get_missing_events),
+/// and inbound transactions (/send: PDUs queued, then checked and persisted in the background).
+/// Joins, leaves, invites and knocks over federation are not built.
 /// </summary>
 public sealed class FederationReaderModule : IRoleModule
 {
@@ -32,6 +36,7 @@ public sealed class FederationReaderModule : IRoleModule
         services.TryAddSingleton<InboundPduProcessor>();
         services.TryAddSingleton<InboundPduQueue>();
         services.AddHostedService(provider => provider.GetRequiredService<InboundPduQueue>());
+        services.AddFederationRoomReads();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
@@ -43,5 +48,6 @@ public sealed class FederationReaderModule : IRoleModule
         DirectoryQueryEndpoint.Map(endpoints);
         PublicRoomsFederationEndpoint.Map(endpoints);
         SendTransactionEndpoint.Map(endpoints);
+        FederationRoomReads.Map(endpoints);
     }
 }

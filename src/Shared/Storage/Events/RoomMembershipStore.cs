@@ -48,6 +48,21 @@ public sealed class RoomMembershipStore(NpgsqlDataSource dataSource)
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>
+    /// Whether some user of <paramref name="serverName"/> is joined to the room now: what another server
+    /// needs to read the room over federation. A user's server is everything after the first ':' of
+    /// the user ID. Scans the room's member rows (the current_state_events primary key prefix).
+    /// </summary>
+    public async Task<bool> IsServerJoinedAsync(string roomId, string serverName, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM current_state_events WHERE room_id = $1 AND type = 'm.room.member' " +
+            "AND membership = 'join' AND substr(state_key, strpos(state_key, ':') + 1) = $2)");
+        command.Parameters.AddWithValue(roomId);
+        command.Parameters.AddWithValue(serverName);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>The IDs of the rooms the user is joined to now (GET /joined_rooms).</summary>
     public async Task<IReadOnlyList<string>> GetJoinedRoomIdsAsync(string userId, CancellationToken cancellationToken)
     {

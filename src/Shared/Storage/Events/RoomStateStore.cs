@@ -5,6 +5,12 @@ namespace Cluster.Shared.Storage.Events;
 /// <summary>One entry of a room state: the event holding (type, state_key).</summary>
 public readonly record struct StateEntry(string Type, string StateKey, string EventId);
 
+/// <summary>One server's view of a room state: its history visibility (as written, null when unset) and whether any of the server's users is joined or invited.</summary>
+public sealed record ServerViewOfState(string? HistoryVisibility, bool AnyJoined, bool AnyInvited)
+{
+    public static readonly ServerViewOfState Empty = new(null, false, false);
+}
+
 /// <summary>
 /// Room state: the current state (current_state_events) and the state at any event (state groups,
 /// each a full snapshot or a delta on an earlier group). State "before" an event is what it was
@@ -104,6 +110,44 @@ public sealed class RoomStateStore(NpgsqlDataSource dataSource, EventStore event
                 state[(reader.GetString(0), reader.GetString(1))] = reader.GetString(2);
         }
         return state;
+    }
+
+    /// <summary>
+    /// What each of <paramref name="stateGroups"/> says about one other server's view of the room: the
+    /// history visibility, and whether any of that server's users is joined or invited (a user's
+    /// server is everything after the first ':' of the user ID). Groups holding neither are absent.
+    /// One query for all groups, so filtering a page of events for a server costs one round trip.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<long, ServerViewOfState>> GetServerViewsOfGroupsAsync(
+        IReadOnlyCollection<long> stateGroups, string serverName, CancellationToken cancellationToken)
+    {
+        var views = new Dictionary<long, ServerViewOfState>();
+        if (stateGroups.Count == 0)
+            return views;
+        await using var command = dataSource.CreateCommand(
+            "WITH RECURSIVE chain(root, state_group, prev_state_group, distance) AS (" +
+            "  SELECT state_group, state_group, prev_state_group, 0 FROM state_groups WHERE state_group = ANY($1)" +
+            "  UNION ALL" +
+            "  SELECT c.root, g.state_group, g.prev_state_group, c.distance + 1 FROM state_groups g JOIN chain c ON g.state_group = c.prev_state_group" +
+            "), entries AS (" +
+            "  SELECT DISTINCT ON (c.root, s.type, s.state_key) c.root, s.type, s.event_id" +
+            "  FROM chain c JOIN state_groups_state s ON s.state_group = c.state_group" +
+            "  WHERE (s.type = 'm.room.history_visibility' AND s.state_key = '')" +
+            "     OR (s.type = 'm.room.member' AND substr(s.state_key, strpos(s.state_key, ':') + 1) = $2)" +
+            "  ORDER BY c.root, s.type, s.state_key, c.distance" +
+            ") " +
+            // history_visibility survives redaction, so the stored content is right either way.
+            "SELECT en.root, " +
+            "  max(CASE WHEN en.type = 'm.room.history_visibility' THEN convert_from(e.json, 'UTF8')::jsonb #>> '{content,history_visibility}' END), " +
+            "  COALESCE(bool_or(e.membership = 'join'), false), COALESCE(bool_or(e.membership = 'invite'), false) " +
+            "FROM entries en JOIN events e ON e.event_id = en.event_id GROUP BY en.root");
+        command.Parameters.AddWithValue(stateGroups.Distinct().ToArray());
+        command.Parameters.AddWithValue(serverName);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            views[reader.GetInt64(0)] = new ServerViewOfState(
+                reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2), reader.GetBoolean(3));
+        return views;
     }
 
     /// <summary>The state before <paramref name="eventId"/> (what it was authorised against); null if the event has no state recorded.</summary>

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Cluster.ClientApi.Tests.Fixtures;
+using Cluster.ClientApi.Tests.Rooms;
+using Cluster.Shared.Federation.Client;
+using Cluster.Shared.Identifiers;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cluster.ClientApi.Tests.Federation;
+
+/// <summary>
+/// A room's server ACL applied to the room endpoints another server reads (spec: "Server Access
+/// Control Lists"). B is named <c>localhost:PORT</c>, so that an ACL can deny it by name without
+/// denying A (<c>127.0.0.1:PORT</c>; ports are not part of ACL matching).
+/// </summary>
+public class ServerAclTests
+{
+    private Homeserver _a = null!;
+    private Homeserver _b = null!;
+    private TestUser _alice = null!;
+
+    [OneTimeSetUp]
+    public async Task StartServers()
+    {
+        if (Homeserver.IsCluster)
+            throw Homeserver.SkipAgainstCluster("starts several federating single-process servers");
+        _a = await FederatedServers.StartAsync();
+        var port = FreePort();
+        _b = await Homeserver.StartAsync(
+            new Dictionary<string, string> { ["port"] = port.ToString(), ["Cluster:Federation:AllowPlainHttp"] = "true" },
+            serverName: $"localhost:{port}");
+        _alice = await _a.RegisterUserAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopServers()
+    {
+        if (_a is not null) await _a.DisposeAsync();
+        if (_b is not null) await _b.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A room of A with B's user in it, a message, and then the given ACL; returns the room and the message.</summary>
+    private async Task<(string Room, string Message)> RoomWithAclAsync(JsonObject acl)
+    {
+        var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
+        await RemoteMembers.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
+        var message = await _alice.SendMessageAsync(room, "hello");
+        (await _alice.PutStateAsync(room, "m.room.server_acl", "", acl)).Ok();
+        return (room, message);
+    }
+
+    private static JsonObject DenyB() => new() { ["allow"] = new JsonArray("*"), ["deny"] = new JsonArray("localhost") };
+
+    private Task<FederationResponse> FromBAsync(string path, JsonObject? body = null) =>
+        _b.Services.GetRequiredService<FederationClient>().SendAsync(
+            ServerName.Parse(_a.ServerName), body is null ? HttpMethod.Get : HttpMethod.Post, path, body, CancellationToken.None);
+
+    private static string Esc(string value) => Uri.EscapeDataString(value);
+
+    private static void ExpectForbidden(FederationResponse response)
+    {
+        Assert.That(response.Status, Is.EqualTo(403), response.Body?.ToJsonString());
+        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_FORBIDDEN"));
+    }
+
+    [Test]
+    public async Task A_server_the_acl_allows_reads_the_room()
+    {
+        var (room, message) = await RoomWithAclAsync(new JsonObject { ["allow"] = new JsonArray("*"), ["deny"] = new JsonArray("evil.example") });
+        var response = await FromBAsync($"/_matrix/federation/v1/backfill/{Esc(room)}?v={Esc(message)}&limit=2");
+        Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
+    }
+
+    [Test]
+    public async Task Event_is_403_M_FORBIDDEN_for_a_denied_server()
+    {
+        var (_, message) = await RoomWithAclAsync(DenyB());
+        ExpectForbidden(await FromBAsync($"/_matrix/federation/v1/event/{Esc(message)}"));
+    }
+
+    [Test]
+    public async Task State_is_403_M_FORBIDDEN_for_a_denied_server()
+    {
+        var (room, message) = await RoomWithAclAsync(DenyB());
+        ExpectForbidden(await FromBAsync($"/_matrix/federation/v1/state/{Esc(room)}?event_id={Esc(message)}"));
+    }
+
+    [Test]
+    public async Task State_ids_is_403_M_FORBIDDEN_for_a_denied_server()
+    {
+        var (room, message) = await RoomWithAclAsync(DenyB());
+        ExpectForbidden(await FromBAsync($"/_matrix/federation/v1/state_ids/{Esc(room)}?event_id={Esc(message)}"));
+    }
+
+    [Test]
+    public async Task Backfill_is_403_M_FORBIDDEN_for_a_denied_server()
+    {
+        var (room, message) = await RoomWithAclAsync(DenyB());
+        ExpectForbidden(await FromBAsync($"/_matrix/federation/v1/backfill/{Esc(room)}?v={Esc(message)}&limit=2"));
+    }
+
+    [Test]
+    public async Task Missing_events_is_403_M_FORBIDDEN_for_a_denied_server()
+    {
+        var (room, message) = await RoomWithAclAsync(DenyB());
+        ExpectForbidden(await FromBAsync($"/_matrix/federation/v1/get_missing_events/{Esc(room)}",
+            new JsonObject { ["earliest_events"] = new JsonArray(), ["latest_events"] = new JsonArray(message) }));
+    }
+
+    [Test]
+    public async Task An_acl_that_allows_only_other_servers_denies_this_one()
+    {
+        var (room, message) = await RoomWithAclAsync(new JsonObject { ["allow"] = new JsonArray("127.0.0.1", "*.example") });
+        ExpectForbidden(await FromBAsync($"/_matrix/federation/v1/backfill/{Esc(room)}?v={Esc(message)}&limit=2"));
+    }
+}
