@@ -39,7 +39,7 @@ public class FederationRoomReadTests
         _alice = await _a.RegisterUserAsync();
         _room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
         _version = (await _a.Service<RoomStore>().GetRoomAsync(_room, CancellationToken.None))!.Version;
-        _remoteJoin = await RemoteMembers.JoinAsync(_a, _room, $"@remote:{_b.ServerName}");
+        _remoteJoin = await MembersBuiltByA.JoinAsync(_a, _room, $"@remote:{_b.ServerName}");
         _messages = [];
         for (var i = 1; i <= 5; i++)
             _messages.Add(await _alice.SendMessageAsync(_room, $"message {i}"));
@@ -120,9 +120,9 @@ public class FederationRoomReadTests
     {
         var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
         var remote = $"@leaver:{_b.ServerName}";
-        await RemoteMembers.JoinAsync(_a, room, remote);
+        await MembersBuiltByA.JoinAsync(_a, room, remote);
         var message = await _alice.SendMessageAsync(room, "seen while B was there");
-        await RemoteMembers.SetMembershipAsync(_a, room, remote, "leave");
+        await MembersBuiltByA.SetMembershipAsync(_a, room, remote, "leave");
 
         var response = await FromBAsync($"/_matrix/federation/v1/event/{Esc(message)}");
         ExpectError(response, 403, "M_FORBIDDEN");
@@ -250,7 +250,7 @@ public class FederationRoomReadTests
     public async Task Backfill_serves_a_version_10_room_with_its_auth_chain_reaching_the_create_event()
     {
         var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat", ["room_version"] = "10" });
-        await RemoteMembers.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
+        await MembersBuiltByA.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
         var message = await _alice.SendMessageAsync(room, "in version 10");
         RoomVersions.TryGet("10", out var v10);
 
@@ -330,7 +330,7 @@ public class FederationRoomReadTests
     public async Task Missing_events_are_capped_at_twenty_however_many_are_asked_for()
     {
         var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
-        await RemoteMembers.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
+        await MembersBuiltByA.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
         var latest = "";
         for (var i = 0; i < 25; i++)
             latest = await _alice.SendMessageAsync(room, $"filler {i}");
@@ -408,7 +408,7 @@ public class FederationRoomReadTests
             }),
         });
         var before = await _alice.SendMessageAsync(room, "before B joined");
-        await RemoteMembers.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
+        await MembersBuiltByA.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
         var after = await _alice.SendMessageAsync(room, "after B joined");
 
         var response = await FromBAsync($"/_matrix/federation/v1/backfill/{Esc(room)}?v={Esc(after)}&limit=4");
@@ -434,7 +434,7 @@ public class FederationRoomReadTests
             }),
         });
         var before = await _alice.SendMessageAsync(room, "before B joined");
-        await RemoteMembers.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
+        await MembersBuiltByA.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
 
         var response = await FromBAsync($"/_matrix/federation/v1/state_ids/{Esc(room)}?event_id={Esc(before)}");
         ExpectError(response, 403, "M_FORBIDDEN");
@@ -454,7 +454,7 @@ public class FederationRoomReadTests
 /// <c>server</c> itself: a stand-in for a federation join (not built yet), so that the other server
 /// counts as in the room.
 /// </summary>
-internal static class RemoteMembers
+internal static class MembersBuiltByA
 {
     public static Task<string> JoinAsync(Homeserver server, string roomId, string userId) =>
         SetMembershipAsync(server, roomId, userId, "join");
