@@ -195,7 +195,7 @@ public class RequestAuthenticationTests
     [Test]
     public async Task Unknown_federation_path_is_404_M_UNRECOGNIZED()
     {
-        var response = await SendToAAsync(HttpMethod.Put, "/_matrix/federation/v1/send/txn1", await SignedByB("PUT", "/_matrix/federation/v1/send/txn1", null));
+        var response = await SendToAAsync(HttpMethod.Put, "/_matrix/federation/v1/no_such_endpoint", await SignedByB("PUT", "/_matrix/federation/v1/no_such_endpoint", null));
         Assert.That(response.Expect(HttpStatusCode.NotFound).ErrCode, Is.EqualTo("M_UNRECOGNIZED"));
     }
 }

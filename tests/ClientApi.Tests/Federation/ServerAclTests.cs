@@ -51,7 +51,7 @@ public class ServerAclTests
     private async Task<(string Room, string Message)> RoomWithAclAsync(JsonObject acl)
     {
         var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
-        await RemoteMembers.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
+        await MembersBuiltByA.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
         var message = await _alice.SendMessageAsync(room, "hello");
         (await _alice.PutStateAsync(room, "m.room.server_acl", "", acl)).Ok();
         return (room, message);
