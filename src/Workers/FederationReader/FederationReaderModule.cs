@@ -32,6 +32,7 @@ public sealed class FederationReaderModule : IRoleModule
         services.TryAddSingleton<RoomDirectoryStore>();
         services.TryAddSingleton<Notary>();
         services.AddEventPersistence();
+        services.TryAddSingleton<Cluster.Shared.Federation.Acl.RoomServerAcls>();
         services.TryAddSingleton<InboundPduStore>();
         services.TryAddSingleton<InboundPduProcessor>();
         services.TryAddSingleton<InboundPduQueue>();

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cluster.Shared.Events;
+using Cluster.Shared.Federation.Acl;
 using Cluster.Shared.Federation.Client;
 using Cluster.Shared.Federation.Pdus;
 using Cluster.Shared.Identifiers;
@@ -20,7 +21,7 @@ namespace Cluster.Workers.FederationReader.Transactions;
 /// waits on history it cannot get.
 /// </summary>
 public sealed class InboundPduProcessor(
-    RoomStore rooms, EventStore events, PduVerifier verifier, IEventPersistence persistence, FederationClient federation,
+    RoomStore rooms, EventStore events, RoomServerAcls acls, PduVerifier verifier, IEventPersistence persistence, FederationClient federation,
     ILogger<InboundPduProcessor> logger)
 {
     /// <summary>Most events one /get_missing_events asks for.</summary>
@@ -35,6 +36,12 @@ public sealed class InboundPduProcessor(
         if (room is null || JsonNode.Parse(queued.Json) is not JsonObject json)
             return;
         var origin = ServerName.Parse(queued.Origin);
+        // The room's server ACL binds whoever sends into it, whatever the events say.
+        if (!(await acls.GetAsync(room.RoomId, cancellationToken)).Allows(origin))
+        {
+            logger.LogInformation("Dropped PDU {EventId} in {RoomId}: the room's server ACL denies {Origin}", queued.EventId, room.RoomId, origin);
+            return;
+        }
         var pdu = await VerifyAsync(json, room, queued.Origin, cancellationToken);
         if (pdu is null || await events.GetEventAsync(pdu.EventId, cancellationToken) is not null)
             return;
