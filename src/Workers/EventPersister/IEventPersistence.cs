@@ -40,13 +40,17 @@ public sealed record ReceivedPersistRequest(string RoomId, string RoomVersion, I
 /// One received event (its ID and canonical JSON as verified by the caller), and what the caller
 /// knows of it: held as an outlier; already rejected (its auth events refuse it); or the state
 /// before it, as another server gave it (a join's state, or a gap's), as (type, state_key, event ID).
+/// <see cref="InviteOutsideRoom"/>: an outlier invite of a local user to a room this server is not
+/// in, which still stands as that user's membership (their /sync lists it); the room's row is
+/// created from the request's room version when the room is unknown.
 /// </summary>
 public sealed record ReceivedEvent(
     string EventId,
     byte[] CanonicalJson,
     bool Outlier = false,
     string? RejectionReason = null,
-    IReadOnlyList<StateEntry>? StateBefore = null);
+    IReadOnlyList<StateEntry>? StateBefore = null,
+    bool InviteOutsideRoom = false);
 
 /// <summary>What became of a received event.</summary>
 public enum ReceivedEventStatus
