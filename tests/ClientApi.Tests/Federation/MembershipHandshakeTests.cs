@@ -266,4 +266,88 @@ public class MembershipHandshakeTests
             new JsonObject { ["event"] = new JsonObject(), ["room_version"] = "future-9", ["invite_room_state"] = new JsonArray() });
         Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_INCOMPATIBLE_ROOM_VERSION")));
     }
+
+    [Test]
+    public async Task Make_join_from_a_server_the_rooms_acl_denies_is_403_M_FORBIDDEN()
+    {
+        var roomId = await _alice.CreatePublicRoomAsync();
+        (await _alice.PutStateAsync(roomId, "m.room.server_acl", "",
+            new JsonObject { ["allow"] = new JsonArray("*"), ["deny"] = new JsonArray(_b.ServerName.Split(':')[0]) })).Ok();
+        var response = await MakeJoinAsync(roomId, UserOfB());
+        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((403, "M_FORBIDDEN")));
+    }
+
+    private async Task<string> RestrictedRoomAsync(string allowedRoomId) =>
+        await _alice.CreateRoomAsync(new JsonObject
+        {
+            ["preset"] = "private_chat",
+            ["initial_state"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "m.room.join_rules",
+                ["state_key"] = "",
+                ["content"] = new JsonObject
+                {
+                    ["join_rule"] = "restricted",
+                    ["allow"] = new JsonArray(new JsonObject { ["type"] = "m.room_membership", ["room_id"] = allowedRoomId }),
+                },
+            }),
+        });
+
+    [Test]
+    public async Task A_member_of_an_allowed_room_joins_a_restricted_room_vouched_for_by_a_local_user()
+    {
+        var allowed = await _alice.CreatePublicRoomAsync();
+        var bob = UserOfB();
+        Assert.That((await HandshakeAsync("join", allowed, bob)).Response.Status, Is.EqualTo(200));
+        var roomId = await RestrictedRoomAsync(allowed);
+
+        var make = await MakeJoinAsync(roomId, bob);
+        Assert.That(make.Status, Is.EqualTo(200), make.Body?.ToJsonString());
+        Assert.That(make.Body!["event"]!["content"]!["join_authorised_via_users_server"]?.GetValue<string>(), Is.EqualTo(_alice.UserId));
+        var (evt, eventId) = SignAsB(make.Body["event"]!.AsObject(), "12");
+        var send = await FromBAsync(HttpMethod.Put, $"/_matrix/federation/v2/send_join/{Esc(roomId)}/{Esc(eventId)}", evt);
+        Assert.That(send.Status, Is.EqualTo(200), send.Body?.ToJsonString());
+        Assert.That(send.Body!["event"]!["signatures"]![_a.ServerName], Is.Not.Null, "A countersigned the join it vouched for");
+        Assert.That(await JoinedMembersAsync(roomId), Is.EquivalentTo(new[] { _alice.UserId, bob }));
+    }
+
+    [Test]
+    public async Task Make_join_to_a_restricted_room_for_a_user_in_none_of_its_allowed_rooms_is_403_M_FORBIDDEN()
+    {
+        var allowed = await _alice.CreatePublicRoomAsync();
+        var roomId = await RestrictedRoomAsync(allowed);
+        var response = await MakeJoinAsync(roomId, UserOfB());
+        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((403, "M_FORBIDDEN")));
+    }
+
+    [Test]
+    public async Task Make_join_to_a_restricted_room_whose_allowed_rooms_are_unknown_here_is_400_M_UNABLE_TO_AUTHORISE_JOIN()
+    {
+        var roomId = await RestrictedRoomAsync($"!elsewhere{Guid.NewGuid():N}:{_b.ServerName}");
+        var response = await MakeJoinAsync(roomId, UserOfB());
+        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_UNABLE_TO_AUTHORISE_JOIN")));
+    }
+
+    [Test]
+    public async Task A_user_of_B_knocks_on_a_knock_room_through_make_knock_and_send_knock()
+    {
+        var roomId = await _alice.CreateRoomAsync(new JsonObject
+        {
+            ["preset"] = "private_chat",
+            ["initial_state"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "m.room.join_rules", ["state_key"] = "", ["content"] = new JsonObject { ["join_rule"] = "knock" },
+            }),
+        });
+        var bob = UserOfB();
+        var make = await FromBAsync(HttpMethod.Get, $"/_matrix/federation/v1/make_knock/{Esc(roomId)}/{Esc(bob)}?ver=12");
+        Assert.That(make.Status, Is.EqualTo(200), make.Body?.ToJsonString());
+        var (evt, eventId) = SignAsB(make.Body!["event"]!.AsObject(), "12");
+        var send = await FromBAsync(HttpMethod.Put, $"/_matrix/federation/v1/send_knock/{Esc(roomId)}/{Esc(eventId)}", evt);
+        Assert.That(send.Status, Is.EqualTo(200), send.Body?.ToJsonString());
+        Assert.That(send.Body!["knock_room_state"]!.AsArray().Select(e => e!["type"]!.GetValue<string>()), Does.Contain("m.room.join_rules"));
+        var members = await _a.Service<Cluster.Shared.Storage.Events.RoomMembershipStore>()
+            .GetCurrentMembersAsync(roomId, "knock", CancellationToken.None);
+        Assert.That(members.Select(m => m.UserId), Is.EquivalentTo(new[] { bob }));
+    }
 }

@@ -61,7 +61,12 @@ public sealed class MembershipTemplates(RoomStore rooms, RoomStateStore state, I
             ["prev_events"] = new JsonArray([.. extremities.Select(x => Reference(version, x.EventId, x.Json))]),
             ["auth_events"] = new JsonArray([.. cited.Select(e => Reference(version, e.EventId, e.Json))]),
         };
-        var pdu = Pdu.Parse((JsonObject)template.DeepClone(), version, DraftEventId);
+        var judged = (JsonObject)template.DeepClone();
+        // A restricted join needs its authorising server's signature, which this server adds when the
+        // join comes back (send_join); the draft is judged as it will stand then.
+        if (Pdu.StringOf(content["join_authorised_via_users_server"]) is not null)
+            judged["signatures"] = new JsonObject { [cluster.Value.ServerName] = new JsonObject { ["ed25519:countersignature"] = "" } };
+        var pdu = Pdu.Parse(judged, version, DraftEventId);
         var authState = current.ToDictionary(kv => kv.Key, kv => kv.Value.ToPdu());
         return new MembershipDraft(template, pdu, authState);
     }
