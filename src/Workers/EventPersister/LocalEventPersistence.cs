@@ -164,6 +164,8 @@ public sealed class LocalEventPersistence(
                     new ReceivedEventWrite(pdu, source.CanonicalJson, row.Position, row.WriterId, true, source.RejectionReason, false, null,
                         RecordsMembership: handedOverMembers.Contains(pdu.EventId)), cancellationToken);
                 placement.RememberOutlier(pdu);
+                if (source.InviteOutsideRoom)
+                    await writer.WriteMembershipOutsideRoomAsync(connection, transaction, pdu, row.Position, row.WriterId, cancellationToken);
                 outcomes[i] = new ReceivedEventOutcome(pdu.EventId, ReceivedEventStatus.Outlier, row.Position, row.WriterId, source.RejectionReason);
                 continue;
             }
@@ -210,11 +212,17 @@ public sealed class LocalEventPersistence(
     }
 
     // A room this server learns of over federation: its row comes from the create event, which
-    // must be among the events (a join hands over the whole state) or stored already.
+    // must be among the events (a join hands over the whole state) or stored already; or, for an
+    // invite to a room this server is not in, from the room version the inviting server gave.
     private async Task CreateReceivedRoomAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, ReceivedPersistRequest request, Pdu[] pdus,
         CancellationToken cancellationToken)
     {
+        if (request.Events.All(e => e.InviteOutsideRoom))
+        {
+            await writer.InsertRoomIfAbsentAsync(connection, transaction, request.RoomId, request.RoomVersion, null, cancellationToken);
+            return;
+        }
         var create = pdus.FirstOrDefault(p => p.Type == RoomEventTypes.Create && p.StateKey == "")
             ?? throw new ArgumentException($"Room {request.RoomId} is unknown here and the events do not include its create event.");
         await writer.InsertRoomIfAbsentAsync(connection, transaction, request.RoomId, request.RoomVersion, create.Sender, cancellationToken);

@@ -3,6 +3,7 @@ using Cluster.Shared.Storage.Events;
 using Cluster.Shared.Storage.Directory;
 using Cluster.Workers.FederationReader.Directory;
 using Cluster.Workers.FederationReader.Keys;
+using Cluster.Workers.FederationReader.Membership;
 using Cluster.Workers.FederationReader.Queries;
 using Cluster.Workers.FederationReader.Transactions;
 using Cluster.Workers.EventPersister;
@@ -18,8 +19,8 @@ namespace Cluster.Workers.FederationReader;
 /// The federation API other servers call: this server's keys, the notary, version, and the
 /// authenticated queries built so far (profile, room alias directory), the public room directory,
 /// reads of rooms' events and state (/event, /state, /state_ids, /backfill, /get_missing_events),
-/// and inbound transactions (/send: PDUs queued, then checked and persisted in the background).
-/// Joins, leaves, invites and knocks over federation are not built.
+/// inbound transactions (/send: PDUs queued, then checked and persisted in the background), and
+/// the membership handshakes of other servers' users (make_/send_join, leave, knock, invite, event_auth).
 /// </summary>
 public sealed class FederationReaderModule : IRoleModule
 {
@@ -38,6 +39,7 @@ public sealed class FederationReaderModule : IRoleModule
         services.TryAddSingleton<InboundPduQueue>();
         services.AddHostedService(provider => provider.GetRequiredService<InboundPduQueue>());
         services.AddFederationRoomReads();
+        services.AddFederationMembership();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
@@ -50,5 +52,6 @@ public sealed class FederationReaderModule : IRoleModule
         PublicRoomsFederationEndpoint.Map(endpoints);
         SendTransactionEndpoint.Map(endpoints);
         FederationRoomReads.Map(endpoints);
+        FederationMembership.Map(endpoints);
     }
 }

@@ -23,7 +23,14 @@ public sealed class StrippedStateBuilder(RoomStateStore state, EventStore events
         foreach (var e in found.Values)
             stripped.Add(Strip(e));
         if (await events.GetEventAsync(membershipEventId, ct) is { } membership)
+        {
+            // An invite from another server to a room this server is not in: the state the inviting
+            // server gave is all there is, kept in the event's unsigned section.
+            if (found.Count == 0 && membership.ParseJson()["unsigned"]?["invite_room_state"] is JsonArray given)
+                foreach (var e in given.OfType<JsonObject>())
+                    stripped.Add(e.DeepClone());
             stripped.Add(Strip(membership));
+        }
         return stripped;
     }
 

@@ -242,6 +242,25 @@ public sealed class RoomEventWriter
         return new EventWriteOutcome(stateGroup, replaced);
     }
 
+    /// <summary>
+    /// A local user's membership in a room this server is not in (an invite from another server, stored
+    /// as an outlier): their row in the room's current state and in room_memberships, which /sync reads.
+    /// </summary>
+    public async Task WriteMembershipOutsideRoomAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Pdu ev, long streamOrdering, int instanceId,
+        CancellationToken cancellationToken)
+    {
+        var membership = StringOf(ev.Content["membership"]) ?? throw new ArgumentException($"{ev.EventId} has no membership.");
+        var target = ev.StateKey ?? throw new ArgumentException($"{ev.EventId} has no state_key.");
+        await SetCurrentStateAsync(connection, transaction, ev, cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        Add(batch,
+            "INSERT INTO room_memberships (event_id, room_id, user_id, sender, membership, stream_ordering, instance_id) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            ev.EventId, ev.RoomId, target, ev.Sender, membership, streamOrdering, instanceId);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Creates the row of a room this server learns of from another server (joining it), unless it exists.</summary>
     public async Task InsertRoomIfAbsentAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string roomId, string roomVersion, string? creator,
