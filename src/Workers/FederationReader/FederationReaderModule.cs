@@ -5,6 +5,7 @@ using Cluster.Workers.FederationReader.Directory;
 using Cluster.Workers.FederationReader.Keys;
 using Cluster.Workers.FederationReader.Queries;
 using Cluster.Workers.FederationReader.Transactions;
+using Cluster.Workers.FederationReader.Transactions.Edus;
 using Cluster.Workers.EventPersister;
 using Cluster.Shared.Storage.Federation;
 using Cluster.Workers.FederationReader.Rooms;
@@ -18,7 +19,8 @@ namespace Cluster.Workers.FederationReader;
 /// The federation API other servers call: this server's keys, the notary, version, and the
 /// authenticated queries built so far (profile, room alias directory), the public room directory,
 /// reads of rooms' events and state (/event, /state, /state_ids, /backfill, /get_missing_events),
-/// and inbound transactions (/send: PDUs queued, then checked and persisted in the background).
+/// and inbound transactions (/send: PDUs queued, then checked and persisted in the background;
+/// typing, receipts and to-device EDUs applied through the streams' writers).
 /// Joins, leaves, invites and knocks over federation are not built.
 /// </summary>
 public sealed class FederationReaderModule : IRoleModule
@@ -38,6 +40,7 @@ public sealed class FederationReaderModule : IRoleModule
         services.TryAddSingleton<InboundPduQueue>();
         services.AddHostedService(provider => provider.GetRequiredService<InboundPduQueue>());
         services.AddFederationRoomReads();
+        services.AddInboundEdus();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
