@@ -5,6 +5,7 @@ using Cluster.ClientApi.Tests.Sync;
 using Cluster.Shared.Federation.Client;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.RoomVersions;
+using Cluster.Workers.StreamWriters.Typing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cluster.ClientApi.Tests.Federation;
@@ -351,5 +352,21 @@ public class OutboundEduTests
             Assert.That(read?["event_ids"]?.AsArray().Select(e => e!.GetValue<string>()), Is.EqualTo(new[] { second }));
             Assert.That(read?["data"]?["ts"]?.GetValue<long>(), Is.GreaterThan(0));
         });
+    }
+
+    [Test]
+    public async Task Typing_of_a_remote_user_is_not_sent_back_out()
+    {
+        var (remote, roomId) = await RoomWithRemoteAsync();
+        var bob = $"@bob:{remote.ServerName}";
+
+        // What A's /send does with B's m.typing; Alice's typing, written after it, marks when it would have gone out.
+        await _a.Service<ITypingWriter>().StartTypingAsync(roomId, bob, TimeSpan.FromSeconds(10), CancellationToken.None);
+        (await _alice.Client.PutAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(_alice.UserId)}",
+            new JsonObject { ["typing"] = true, ["timeout"] = 10_000 })).Ok();
+        await Eventually.That(() => EdusOf(remote, "m.typing").Any(), Patience);
+        await Task.Delay(300);
+
+        Assert.That(EdusOf(remote, "m.typing").Select(c => c["user_id"]?.GetValue<string>()), Is.EqualTo(new[] { _alice.UserId }));
     }
 }

@@ -92,7 +92,15 @@ public sealed class OutboundEduFeed : IHostedService
                         byRoom[waiting.RoomId] = edus = [];
                     edus.Add(waiting.Edu);
                 }
-                await OfferAsync(byRoom, stopping);
+                try
+                {
+                    await OfferAsync(byRoom, stopping);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // This loop carries every later EDU: it must outlive a fault in one batch.
+                    _logger.LogError(e, "Offering EDUs of {Rooms} rooms failed unexpectedly; they are dropped", byRoom.Count);
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cluster.Shared.Events;
 using Cluster.Shared.Http;
+using Cluster.Shared.Json;
 using Npgsql;
 
 namespace Cluster.Workers.FederationReader.Transactions.Edus;
@@ -46,11 +47,15 @@ public sealed class InboundEdus(InboundTyping typing, InboundReceipts receipts, 
                         break;
                 }
             }
-            catch (Exception e) when (e is MatrixException or NpgsqlException or TimeoutException or HttpRequestException)
+            // The transaction is taken already: a retry would not bring this EDU back, and
+            // ephemeral data is not worth failing the PDUs' answer for.
+            catch (Exception e) when (e is MatrixException or CanonicalJsonException or NpgsqlException or TimeoutException)
             {
-                // The transaction is taken already: a retry would not bring this EDU back, and
-                // ephemeral data is not worth failing the PDUs' answer for.
                 logger.LogWarning(e, "Applying a {EduType} EDU from {Origin} failed; it is dropped", type, origin);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Applying a {EduType} EDU from {Origin} failed unexpectedly; it is dropped", type, origin);
             }
         }
     }
