@@ -138,7 +138,11 @@ public sealed class DestinationQueue
     private async Task<bool> SendNextAsync(CancellationToken stopping)
     {
         if (_retryAt is { } retryAt && retryAt > _clock.GetUtcNow())
+        {
+            // Offered as the attempt failed, they slipped past Offer's check; stale after the wait.
+            DropEdus();
             await Task.Delay(retryAt - _clock.GetUtcNow(), _clock, stopping);
+        }
         OutboundTransaction? transaction;
         try
         {

@@ -9,9 +9,10 @@ using Cluster.Workers.Host;
 namespace Cluster.Workers.FederationSender;
 
 /// <summary>
-/// The federation sender role: sends the events that originate on this server, and its users'
-/// typing and read receipts (EDUs, not persisted), to the other servers in their rooms (<c>PUT /_matrix/federation/v1/send/{txnId}</c>), each destination through
-/// its own persisted outbox, in order, backing off while it fails. In a worker cluster each
+/// The federation sender role: sends the events that originate on this server to the other
+/// servers in their rooms (<c>PUT /_matrix/federation/v1/send/{txnId}</c>), each destination through
+/// its own persisted outbox, in order, backing off while it fails; with them, its users' typing
+/// and read receipts (EDUs, kept in memory only). In a worker cluster each
 /// sender instance sends to the destinations the topology's <c>federation_senders</c> shard to it;
 /// alone, the process sends to all. It serves no endpoints.
 /// </summary>
