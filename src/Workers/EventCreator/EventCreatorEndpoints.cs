@@ -102,7 +102,7 @@ public static class EventCreatorEndpoints
         var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
         var query = ctx.Request.Query;
         var via = query["via"].Concat(query["server_name"]).OfType<string>().Where(s => s.Length is > 0 and <= 255).Take(RemoteRoomJoin.MaxServersTried).ToList();
-        var target = await targets.ResolveAsync(roomIdOrAlias, via, ctx.RequestAborted);
+        var target = await targets.ResolveAsync(ctx.Requester().User, roomIdOrAlias, via, ctx.RequestAborted);
         if (target.Known)
             await actions.JoinAsync(ctx.Requester().User, target.RoomId, RequestValues.Reason(body), ctx.RequestAborted);
         else

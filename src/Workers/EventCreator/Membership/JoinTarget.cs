@@ -17,9 +17,10 @@ public sealed record JoinTarget(string RoomId, bool Known, IReadOnlyList<string>
 /// their server; a room this server does not know is joined through the hinted servers, the alias's
 /// servers and the room ID's own server.
 /// </summary>
-public sealed class JoinTargets(RoomStore rooms, RoomAliasStore aliases, FederationClient federation, IOptions<ClusterOptions> cluster)
+public sealed class JoinTargets(
+    RoomStore rooms, RoomAliasStore aliases, RoomMembershipStore memberships, FederationClient federation, IOptions<ClusterOptions> cluster)
 {
-    public async Task<JoinTarget> ResolveAsync(string roomIdOrAlias, IReadOnlyList<string> via, CancellationToken cancellationToken)
+    public async Task<JoinTarget> ResolveAsync(UserId user, string roomIdOrAlias, IReadOnlyList<string> via, CancellationToken cancellationToken)
     {
         var servers = new List<string>(via);
         string roomId;
@@ -39,7 +40,13 @@ public sealed class JoinTargets(RoomStore rooms, RoomAliasStore aliases, Federat
             if (parsed.ServerName is { } origin)
                 servers.Add(origin.ToString());
         }
-        var known = await rooms.GetRoomAsync(roomId, cancellationToken) is not null;
+        // A room is joined here only when this server holds its state (its graph has extremities);
+        // a room known from an invite alone is joined through the inviter's server.
+        var known = (await rooms.GetForwardExtremitiesAsync(roomId, 1, cancellationToken)).Count > 0;
+        if (!known && (await memberships.GetRoomsForUserAsync(user.ToString(), ["invite"], cancellationToken))
+                .FirstOrDefault(m => m.RoomId == roomId && m.Membership == "invite") is { } invite
+            && UserId.TryParse(invite.Sender, out var inviter))
+            servers.Add(inviter.ServerName.ToString());
         return new JoinTarget(roomId, known, servers);
     }
 
