@@ -350,4 +350,27 @@ public class MembershipHandshakeTests
             .GetCurrentMembersAsync(roomId, "knock", CancellationToken.None);
         Assert.That(members.Select(m => m.UserId), Is.EquivalentTo(new[] { bob }));
     }
+
+    [Test]
+    public async Task A_send_join_whose_body_is_no_event_is_400_M_BAD_JSON()
+    {
+        var roomId = await _alice.CreatePublicRoomAsync();
+        var response = await FromBAsync(HttpMethod.Put,
+            $"/_matrix/federation/v2/send_join/{Esc(roomId)}/{Esc("$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")}",
+            new JsonObject { ["type"] = 5, ["content"] = "join" });
+        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_BAD_JSON")));
+    }
+
+    [Test]
+    public async Task A_retried_send_join_is_answered_again()
+    {
+        var roomId = await _alice.CreatePublicRoomAsync();
+        var make = await MakeJoinAsync(roomId, UserOfB());
+        var (evt, eventId) = SignAsB(make.Body!["event"]!.AsObject(), "12");
+        var path = $"/_matrix/federation/v2/send_join/{Esc(roomId)}/{Esc(eventId)}";
+        var first = await FromBAsync(HttpMethod.Put, path, evt);
+        var second = await FromBAsync(HttpMethod.Put, path, evt);
+        Assert.That((first.Status, second.Status), Is.EqualTo((200, 200)), second.Body?.ToJsonString());
+        Assert.That(second.Body!["state"]!.AsArray().Count, Is.EqualTo(first.Body!["state"]!.AsArray().Count));
+    }
 }
