@@ -373,4 +373,23 @@ public class MembershipHandshakeTests
         Assert.That((first.Status, second.Status), Is.EqualTo((200, 200)), second.Body?.ToJsonString());
         Assert.That(second.Body!["state"]!.AsArray().Count, Is.EqualTo(first.Body!["state"]!.AsArray().Count));
     }
+
+    [Test]
+    public async Task An_invite_from_B_reaches_an_incremental_sync_of_the_invitee()
+    {
+        var carol = await _a.RegisterUserAsync();
+        var since = (await carol.SyncAsync()).NextBatch();
+        var bob = UserOfB();
+        var roomId = $"!room{Guid.NewGuid():N}:{_b.ServerName}";
+        using var builder = new RemoteEventBuilder(_b.ServerName, _keyOfB);
+        var create = builder.Build(RoomVersions.V10, roomId, "m.room.create", bob, new JsonObject { ["creator"] = bob }, "", [], [], 1);
+        var invite = builder.Build(RoomVersions.V10, roomId, "m.room.member", bob,
+            new JsonObject { ["membership"] = "invite" }, carol.UserId, [create.EventId], [create.EventId], 2);
+        var response = await FromBAsync(HttpMethod.Put, $"/_matrix/federation/v2/invite/{Esc(roomId)}/{Esc(invite.EventId)}",
+            new JsonObject { ["event"] = invite.Pdu.Json.DeepClone(), ["room_version"] = "10", ["invite_room_state"] = new JsonArray() });
+        Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
+
+        var sync = await carol.SyncAsync(since, timeoutMs: 5000);
+        Assert.That(sync["rooms"]?["invite"]?[roomId], Is.Not.Null, sync.ToJsonString());
+    }
 }
