@@ -392,4 +392,12 @@ public class MembershipHandshakeTests
         var sync = await carol.SyncAsync(since, timeoutMs: 5000);
         Assert.That(sync["rooms"]?["invite"]?[roomId], Is.Not.Null, sync.ToJsonString());
     }
+
+    [Test]
+    public async Task Make_knock_without_ver_is_400_M_MISSING_PARAM()
+    {
+        var roomId = await _alice.CreatePublicRoomAsync();
+        var response = await FromBAsync(HttpMethod.Get, $"/_matrix/federation/v1/make_knock/{Esc(roomId)}/{Esc(UserOfB())}");
+        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_MISSING_PARAM")));
+    }
 }
