@@ -18,21 +18,11 @@ public static class EventCreatorEndpoints
     {
         app.MapClientPost("createRoom", CreateRoomAsync).RequireAccessToken();
 
-        app.MapClientPost("join/{roomIdOrAlias}", async (HttpContext ctx, string roomIdOrAlias, MembershipActions actions) =>
-        {
-            var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-            var roomId = await actions.ResolveKnownRoomAsync(PathValues.Get(ctx, "roomIdOrAlias"), ctx.RequestAborted);
-            await actions.JoinAsync(ctx.Requester().User, roomId, RequestValues.Reason(body), ctx.RequestAborted);
-            return Results.Json(new JsonObject { ["room_id"] = roomId });
-        }).RequireAccessToken();
+        app.MapClientPost("join/{roomIdOrAlias}", (HttpContext ctx, string roomIdOrAlias, JoinTargets targets, MembershipActions actions, RemoteRoomJoin remote) =>
+            JoinAsync(ctx, PathValues.Get(ctx, "roomIdOrAlias"), targets, actions, remote)).RequireAccessToken();
 
-        app.MapClientPost("rooms/{roomId}/join", async (HttpContext ctx, string roomId, MembershipActions actions) =>
-        {
-            var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-            var id = await actions.ResolveKnownRoomAsync(RoomIdOf(ctx), ctx.RequestAborted);
-            await actions.JoinAsync(ctx.Requester().User, id, RequestValues.Reason(body), ctx.RequestAborted);
-            return Results.Json(new JsonObject { ["room_id"] = id });
-        }).RequireAccessToken();
+        app.MapClientPost("rooms/{roomId}/join", (HttpContext ctx, string roomId, JoinTargets targets, MembershipActions actions, RemoteRoomJoin remote) =>
+            JoinAsync(ctx, RoomIdOf(ctx), targets, actions, remote)).RequireAccessToken();
 
         app.MapClientPost("knock/{roomIdOrAlias}", async (HttpContext ctx, string roomIdOrAlias, MembershipActions actions) =>
         {
@@ -103,6 +93,21 @@ public static class EventCreatorEndpoints
 
         app.MapClientPut("directory/room/{roomAlias}", PutAliasAsync).RequireAccessToken();
         app.MapClientDelete("directory/room/{roomAlias}", DeleteAliasAsync).RequireAccessToken();
+    }
+
+    // A room this server is in is joined here; any other through a resident server (make_join/send_join).
+    private static async Task<IResult> JoinAsync(
+        HttpContext ctx, string roomIdOrAlias, JoinTargets targets, MembershipActions actions, RemoteRoomJoin remote)
+    {
+        var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
+        var query = ctx.Request.Query;
+        var via = query["via"].Concat(query["server_name"]).OfType<string>().Where(s => s.Length is > 0 and <= 255).Take(RemoteRoomJoin.MaxServersTried).ToList();
+        var target = await targets.ResolveAsync(roomIdOrAlias, via, ctx.RequestAborted);
+        if (target.Known)
+            await actions.JoinAsync(ctx.Requester().User, target.RoomId, RequestValues.Reason(body), ctx.RequestAborted);
+        else
+            await remote.JoinAsync(ctx.Requester().User, target.RoomId, target.Servers, RequestValues.Reason(body), ctx.RequestAborted);
+        return Results.Json(new JsonObject { ["room_id"] = target.RoomId });
     }
 
     private static async Task<IResult> CreateRoomAsync(HttpContext ctx, RoomCreator creator)

@@ -1,3 +1,4 @@
+using Cluster.Shared.Federation;
 using Cluster.Shared.Http.RateLimiting;
 using Cluster.Shared.Storage.Accounts;
 using Cluster.Shared.Storage.Events;
@@ -31,6 +32,9 @@ public sealed class EventCreatorModule : IRoleModule
         services.TryAddSingleton<RoomEventActions>();
         services.TryAddSingleton<MemberProfiles>();
         services.TryAddSingleton<MembershipActions>();
+        services.AddFederation(configuration);
+        services.TryAddSingleton<JoinTargets>();
+        services.TryAddSingleton<RemoteRoomJoin>();
         services.TryAddSingleton<RoomCreator>();
         services.TryAddSingleton<MemberProfilePropagation>();
         services.AddMatrixRateLimiting(configuration);

@@ -50,7 +50,10 @@ public sealed record ReceivedEvent(
     bool Outlier = false,
     string? RejectionReason = null,
     IReadOnlyList<StateEntry>? StateBefore = null,
-    bool InviteOutsideRoom = false);
+    bool InviteOutsideRoom = false,
+    // The server whose user's membership event this is, when it handed it over for this server to
+    // send on to the room's other servers (send_join, send_leave, send_knock).
+    string? SendOnBehalfOf = null);
 
 /// <summary>What became of a received event.</summary>
 public enum ReceivedEventStatus

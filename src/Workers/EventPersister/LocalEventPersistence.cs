@@ -152,6 +152,8 @@ public sealed class LocalEventPersistence(
         var extremities = new HashSet<string>(await writer.ReadExtremitiesAsync(connection, transaction, request.RoomId, cancellationToken), StringComparer.Ordinal);
         // Soft failure only means something in a room this server already holds a state of.
         var hadState = storedVersion is not null && extremities.Count > 0;
+        var handedOverMembers = request.Events.Where(e => e.StateBefore is not null).SelectMany(e => e.StateBefore!)
+            .Where(s => s.Type == RoomEventTypes.Member).Select(s => s.EventId).ToHashSet(StringComparer.Ordinal);
         for (var n = 0; n < fresh.Length; n++)
         {
             var i = fresh[n];
@@ -159,7 +161,8 @@ public sealed class LocalEventPersistence(
             if (source.Outlier)
             {
                 await writer.WriteReceivedAsync(connection, transaction,
-                    new ReceivedEventWrite(pdu, source.CanonicalJson, row.Position, row.WriterId, true, source.RejectionReason, false, null), cancellationToken);
+                    new ReceivedEventWrite(pdu, source.CanonicalJson, row.Position, row.WriterId, true, source.RejectionReason, false, null,
+                        RecordsMembership: handedOverMembers.Contains(pdu.EventId)), cancellationToken);
                 placement.RememberOutlier(pdu);
                 if (source.InviteOutsideRoom)
                     await writer.WriteMembershipOutsideRoomAsync(connection, transaction, pdu, row.Position, row.WriterId, cancellationToken);
@@ -182,7 +185,7 @@ public sealed class LocalEventPersistence(
             // A delta on the only prev event's group when that is where the state came from; else the whole state.
             var storeWhole = given is not null || pdu.PrevEventIds.Distinct(StringComparer.Ordinal).Count() != 1;
             var write = new ReceivedEventWrite(pdu, source.CanonicalJson, row.Position, row.WriterId, false, rejection, softFailed,
-                storeWhole ? stateBefore : null);
+                storeWhole ? stateBefore : null, SendOnBehalfOf: source.SendOnBehalfOf);
             await writer.WriteReceivedAsync(connection, transaction, write, cancellationToken);
             placement.Remember(pdu, stateBefore, rejection is null);
             outcomes[i] = new ReceivedEventOutcome(pdu.EventId,

@@ -3,6 +3,7 @@ using Cluster.Replication.Streams;
 using Cluster.Replication.Streams.Events;
 using Cluster.Replication.Tokens;
 using Cluster.Shared.Configuration;
+using Cluster.Shared.Events;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.Storage.Events;
 using Cluster.Workers.Host;
@@ -169,12 +170,17 @@ public sealed class OutboundEventFeed(
     private async Task<List<OutboxEntry>> OutboxEntriesAsync(IReadOnlyList<StreamRow<EventStreamRow>> rows, CancellationToken cancellationToken)
     {
         var stored = await events.GetEventsAsync([.. rows.Select(r => r.Data.EventId)], cancellationToken);
+        var handedOver = await outbox.SentOnBehalfOfAsync(
+            [.. stored.Values.Where(e => e.IsInTimeline && !IsLocal(e.Sender) && e.Type == RoomEventTypes.Member).Select(e => e.EventId)],
+            cancellationToken);
         var entries = new List<OutboxEntry>();
         foreach (var row in rows)
         {
-            if (stored.TryGetValue(row.Data.EventId, out var e) && e.IsInTimeline && IsLocal(e.Sender))
+            if (stored.TryGetValue(row.Data.EventId, out var e) && e.IsInTimeline
+                && (IsLocal(e.Sender) || handedOver.ContainsKey(e.EventId)))
                 foreach (var server in await roomServers.GetAsync(e.RoomId, e.StreamOrdering, cancellationToken))
-                    if (ServerName.TryParse(server, out _, out _) && cluster.SendsTo(server))
+                    if (ServerName.TryParse(server, out _, out _) && cluster.SendsTo(server)
+                        && server != handedOver.GetValueOrDefault(e.EventId))
                         entries.Add(new OutboxEntry(server, e.EventId));
             if (row.Data.IsMembership)
                 roomServers.MembershipChanged(row.Data.RoomId);

@@ -22,6 +22,21 @@ public sealed record PendingTransaction(string TxnId, IReadOnlyList<string> Even
 public sealed class OutboxStore(NpgsqlDataSource dataSource)
 {
     /// <summary>The sender's stored position, or null before its first start.</summary>
+    /// <summary>Among <paramref name="eventIds"/>, the events other servers handed over to be sent on, and the server that did.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> SentOnBehalfOfAsync(IReadOnlyList<string> eventIds, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (eventIds.Count == 0)
+            return found;
+        await using var command = dataSource.CreateCommand(
+            "SELECT event_id, send_on_behalf_of FROM events WHERE event_id = ANY($1) AND send_on_behalf_of IS NOT NULL");
+        command.Parameters.AddWithValue(eventIds.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            found[reader.GetString(0)] = reader.GetString(1);
+        return found;
+    }
+
     public async Task<StreamPositionVector?> ReadPositionAsync(string instance, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(

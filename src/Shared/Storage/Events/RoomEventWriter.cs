@@ -46,7 +46,13 @@ public sealed record ReceivedEventWrite(
     bool Outlier,
     string? RejectionReason,
     bool SoftFailed,
-    IReadOnlyDictionary<(string Type, string StateKey), string>? StateBefore)
+    IReadOnlyDictionary<(string Type, string StateKey), string>? StateBefore,
+    // An outlier member event that is part of a state another server handed over (a join's
+    // state): recorded in the membership history, so the room's members are known from here on.
+    bool RecordsMembership = false,
+    // Another server's membership event handed over here (send_join and the like): sent on to the
+    // room's other servers, except this one.
+    string? SendOnBehalfOf = null)
 {
     /// <summary>Accepted into the timeline: becomes a forward extremity and may change the current state.</summary>
     public bool Accepted => !Outlier && RejectionReason is null && !SoftFailed;
@@ -197,11 +203,11 @@ public sealed class RoomEventWriter
         await using var batch = new NpgsqlBatch(connection, transaction);
         Add(batch,
             "INSERT INTO events (event_id, room_id, stream_ordering, instance_id, topological_ordering, type, state_key, sender, " +
-            "origin_server_ts, json, membership, replaces_state, outlier, rejection_reason, soft_failed) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            "origin_server_ts, json, membership, replaces_state, outlier, rejection_reason, soft_failed, send_on_behalf_of) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             ev.EventId, ev.RoomId, write.StreamOrdering, write.InstanceId, ev.Depth, ev.Type, (object?)ev.StateKey ?? DBNull.Value,
             ev.Sender, ev.OriginServerTs, write.CanonicalJson, (object?)membership ?? DBNull.Value, (object?)replaced ?? DBNull.Value,
-            write.Outlier, (object?)write.RejectionReason ?? DBNull.Value, write.SoftFailed);
+            write.Outlier, (object?)write.RejectionReason ?? DBNull.Value, write.SoftFailed, (object?)write.SendOnBehalfOf ?? DBNull.Value);
         if (ev.AuthEventIds.Count > 0)
             Add(batch, "INSERT INTO event_auth_edges (event_id, auth_event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
                 ev.EventId, ev.AuthEventIds.ToArray());
@@ -212,6 +218,11 @@ public sealed class RoomEventWriter
                     ev.EventId, ev.PrevEventIds.ToArray());
             Add(batch, "INSERT INTO event_to_state_groups (event_id, state_group) VALUES ($1, $2)", ev.EventId, stateGroup);
         }
+        if (write.Outlier && write.RecordsMembership && membership is not null && ev.StateKey is { } member)
+            Add(batch,
+                "INSERT INTO room_memberships (event_id, room_id, user_id, sender, membership, stream_ordering, instance_id) " +
+                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                ev.EventId, ev.RoomId, member, ev.Sender, membership, write.StreamOrdering, write.InstanceId);
         if (write.Accepted)
         {
             if (ev.PrevEventIds.Count > 0)

@@ -24,3 +24,8 @@ CREATE TABLE federation_inbound_pdus (
 
 -- "The next PDUs of room R in arrival order": the per-room queue is a prefix scan.
 CREATE INDEX federation_inbound_pdus_room ON federation_inbound_pdus (room_id, id);
+
+-- An event another server handed over for its user's membership (send_join, send_leave,
+-- send_knock): this server, which the room's other servers may not reach it through otherwise,
+-- sends it on to them, except to the server named here, which built it.
+ALTER TABLE events ADD COLUMN send_on_behalf_of text;

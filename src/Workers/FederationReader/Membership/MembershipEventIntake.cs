@@ -125,7 +125,7 @@ public sealed class MembershipEventIntake(
         try
         {
             result = await persistence.PersistReceivedAsync(new ReceivedPersistRequest(room.RoomId, room.Version.Id,
-                [new ReceivedEvent(pdu.EventId, CanonicalJson.Encode(pdu.Json))]), cancellationToken);
+                [new ReceivedEvent(pdu.EventId, CanonicalJson.Encode(pdu.Json), SendOnBehalfOf: pdu.Sender[(pdu.Sender.IndexOf(':') + 1)..])]), cancellationToken);
         }
         catch (MissingPrevStateException e)
         {

@@ -17,6 +17,14 @@ public sealed class InboundPduQueue(InboundPduStore store, InboundPduProcessor p
     private readonly ConcurrentDictionary<string, RoomDrain> _drains = new(StringComparer.Ordinal);
     private CancellationToken _stopping = CancellationToken.None;
 
+    private long _taken;
+
+    /// <summary>PDUs this process took from transactions since it started (each transaction once): what other servers sent here.</summary>
+    public long Taken => Interlocked.Read(ref _taken);
+
+    /// <summary>A transaction's <paramref name="count"/> PDUs were queued.</summary>
+    public void Took(int count) => Interlocked.Add(ref _taken, count);
+
     /// <summary>New PDUs of <paramref name="roomId"/> are queued: process them.</summary>
     public void Wake(string roomId)
     {

@@ -54,6 +54,7 @@ public static class SendTransactionEndpoint
             }
             if (await store.TakeTransactionAsync(origin, txnId, accepted, ct))
             {
+                queue.Took(accepted.Count);
                 foreach (var roomId in accepted.Select(p => p.RoomId).Distinct(StringComparer.Ordinal))
                     queue.Wake(roomId);
             }
