@@ -6,6 +6,7 @@ using Cluster.Workers.FederationReader.Keys;
 using Cluster.Workers.FederationReader.Membership;
 using Cluster.Workers.FederationReader.Queries;
 using Cluster.Workers.FederationReader.Transactions;
+using Cluster.Workers.FederationReader.Transactions.Edus;
 using Cluster.Workers.EventPersister;
 using Cluster.Shared.Storage.Federation;
 using Cluster.Workers.FederationReader.Rooms;
@@ -19,8 +20,9 @@ namespace Cluster.Workers.FederationReader;
 /// The federation API other servers call: this server's keys, the notary, version, and the
 /// authenticated queries built so far (profile, room alias directory), the public room directory,
 /// reads of rooms' events and state (/event, /state, /state_ids, /backfill, /get_missing_events),
-/// inbound transactions (/send: PDUs queued, then checked and persisted in the background), and
-/// the membership handshakes of other servers' users (make_/send_join, leave, knock, invite, event_auth).
+/// inbound transactions (/send: PDUs queued, then checked and persisted in the background;
+/// typing, receipts and to-device EDUs applied through the streams' writers), and the membership
+/// handshakes of other servers' users (make_/send_join, leave, knock, invite, event_auth).
 /// </summary>
 public sealed class FederationReaderModule : IRoleModule
 {
@@ -40,6 +42,7 @@ public sealed class FederationReaderModule : IRoleModule
         services.AddHostedService(provider => provider.GetRequiredService<InboundPduQueue>());
         services.AddFederationRoomReads();
         services.AddFederationMembership();
+        services.AddInboundEdus();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)

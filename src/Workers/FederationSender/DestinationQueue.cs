@@ -10,6 +10,10 @@ namespace Cluster.Workers.FederationSender;
 /// one never holds up another. The loop sleeps while the outbox is empty and is woken by
 /// <see cref="Wake"/> when the sender enqueues more; while backing off, new PDUs wait in the
 /// outbox (persisted) until the retry time.
+/// EDUs (<see cref="Offer"/>) are ephemeral and kept in memory only: they ride with the next
+/// new transaction of PDUs, or go in a transaction of their own when there are none. While the
+/// destination backs off they are dropped, and a failed attempt's EDUs are not sent again:
+/// typing and receipts that late would be stale, and the next ones supersede them.
 /// </summary>
 public sealed class DestinationQueue
 {
@@ -22,8 +26,12 @@ public sealed class DestinationQueue
     private readonly RetryBackoff _backoff;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
+    private readonly Queue<OutboundEdu> _edus = new();
     private int _failures;
     private DateTimeOffset? _retryAt;
+
+    // _retryAt for Offer, which runs on the EDU feed's thread: ticks, 0 when not backing off.
+    private long _backingOffUntilTicks;
 
     public DestinationQueue(
         string destination, OutboxStore outbox, EventStore events, TransactionSender sender, RetryBackoff backoff,
@@ -37,13 +45,56 @@ public sealed class DestinationQueue
         _clock = clock;
         _logger = logger;
         _failures = failures;
-        _retryAt = retryAt;
+        SetRetryAt(retryAt);
     }
 
     public string Destination { get; }
 
     /// <summary>More PDUs are in the outbox (or may be): the loop looks once it is free.</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
+
+    /// <summary>EDUs for this destination, sent soon; dropped while it backs off.</summary>
+    public void Offer(IReadOnlyList<OutboundEdu> edus)
+    {
+        if (Volatile.Read(ref _backingOffUntilTicks) > _clock.GetUtcNow().UtcTicks)
+            return;
+        lock (_edus)
+        {
+            foreach (var edu in edus)
+                _edus.Enqueue(edu);
+            while (_edus.Count > FederationSenderOptions.MaxWaitingEdus)
+                _edus.Dequeue();
+        }
+        Wake();
+    }
+
+    private bool HasEdus
+    {
+        get { lock (_edus) return _edus.Count > 0; }
+    }
+
+    private List<OutboundEdu> TakeEdus()
+    {
+        lock (_edus)
+        {
+            var taken = new List<OutboundEdu>(Math.Min(_edus.Count, FederationSenderOptions.MaxEdusPerTransaction));
+            while (taken.Count < FederationSenderOptions.MaxEdusPerTransaction && _edus.TryDequeue(out var edu))
+                taken.Add(edu);
+            return taken;
+        }
+    }
+
+    private void DropEdus()
+    {
+        lock (_edus)
+            _edus.Clear();
+    }
+
+    private void SetRetryAt(DateTimeOffset? retryAt)
+    {
+        _retryAt = retryAt;
+        Volatile.Write(ref _backingOffUntilTicks, retryAt?.UtcTicks ?? 0);
+    }
 
     /// <summary>Runs until <paramref name="stopping"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -76,7 +127,8 @@ public sealed class DestinationQueue
             // PDUs behind it, but not spin on the fault.
             _failures++;
             var delay = _backoff.DelayAfter(_failures);
-            _retryAt = _clock.GetUtcNow() + delay;
+            SetRetryAt(_clock.GetUtcNow() + delay);
+            DropEdus();
             _logger.LogError(e, "Sending to {Destination} failed unexpectedly; next attempt in {Delay}", Destination, delay);
             return true;
         }
@@ -86,7 +138,11 @@ public sealed class DestinationQueue
     private async Task<bool> SendNextAsync(CancellationToken stopping)
     {
         if (_retryAt is { } retryAt && retryAt > _clock.GetUtcNow())
+        {
+            // Offered as the attempt failed, they slipped past Offer's check; stale after the wait.
+            DropEdus();
             await Task.Delay(retryAt - _clock.GetUtcNow(), _clock, stopping);
+        }
         OutboundTransaction? transaction;
         try
         {
@@ -103,8 +159,8 @@ public sealed class DestinationQueue
 
         // A transaction cut short by shutdown stays stamped in the outbox and goes again, under
         // the same ID, when the sender is back.
-        var outcome = transaction.Pdus.Count == 0 ? TransactionOutcome.Delivered : await _sender.SendAsync(transaction, stopping);
-        FederationSenderMetrics.Record(outcome, transaction.Pdus.Count);
+        var outcome = transaction.IsEmpty ? TransactionOutcome.Delivered : await _sender.SendAsync(transaction, stopping);
+        FederationSenderMetrics.Record(outcome, transaction.Pdus.Count, transaction.Edus.Count);
         await RecordAsync(transaction, outcome, stopping);
         return true;
     }
@@ -113,7 +169,12 @@ public sealed class DestinationQueue
     {
         var pending = await _outbox.NextTransactionAsync(Destination, FederationSenderOptions.MaxPdusPerTransaction, _clock.GetUtcNow(), cancellationToken);
         if (pending is null)
-            return null;
+        {
+            if (!HasEdus)
+                return null;
+            var txnId = await _outbox.NewEduTxnIdAsync(Destination, _clock.GetUtcNow(), cancellationToken);
+            return new OutboundTransaction(Destination, txnId, [], TakeEdus());
+        }
         var stored = await _events.GetEventsAsync(pending.EventIds, cancellationToken);
         var pdus = new List<OutboundPdu>(pending.EventIds.Count);
         foreach (var eventId in pending.EventIds)
@@ -124,7 +185,9 @@ public sealed class DestinationQueue
                 _logger.LogWarning("{EventId} for {Destination} is no longer stored; leaving it out of transaction {TxnId}",
                     eventId, Destination, pending.TxnId);
         }
-        return new OutboundTransaction(Destination, pending.TxnId, pdus);
+        // A transaction sent before goes again as it was: the destination may have it already
+        // and would then ignore anything added to it.
+        return new OutboundTransaction(Destination, pending.TxnId, pdus, pending.IsRetry ? [] : TakeEdus());
     }
 
     private async Task RecordAsync(OutboundTransaction transaction, TransactionOutcome outcome, CancellationToken stopping)
@@ -137,17 +200,19 @@ public sealed class DestinationQueue
                 {
                     _failures++;
                     var delay = _backoff.DelayAfter(_failures);
-                    _retryAt = _clock.GetUtcNow() + delay;
+                    var retryAt = _clock.GetUtcNow() + delay;
+                    SetRetryAt(retryAt);
+                    DropEdus();
                     _logger.LogInformation("{Destination} failed {Failures} time(s) in a row; next attempt in {Delay}",
                         Destination, _failures, delay);
-                    await _outbox.RecordFailureAsync(Destination, _failures, _retryAt.Value, stopping);
+                    await _outbox.RecordFailureAsync(Destination, _failures, retryAt, stopping);
                 }
                 else
                 {
                     if (_failures > 0)
                         _logger.LogInformation("{Destination} is reachable again after {Failures} failure(s)", Destination, _failures);
                     _failures = 0;
-                    _retryAt = null;
+                    SetRetryAt(null);
                     await _outbox.CompleteAsync(Destination, transaction.TxnId, stopping);
                 }
                 return;

@@ -39,6 +39,16 @@ public sealed class DestinationQueues(
         queue.Wake();
     }
 
+    /// <summary>EDUs for <paramref name="destination"/>: ephemeral, see <see cref="DestinationQueue.Offer"/>.</summary>
+    public void Offer(string destination, IReadOnlyList<OutboundEdu> edus)
+    {
+        DestinationQueue? queue;
+        lock (_queues)
+            if (!_queues.TryGetValue(destination, out queue))
+                _queues[destination] = queue = Start(destination, 0, null);
+        queue.Offer(edus);
+    }
+
     private DestinationQueue Start(string destination, int failures, DateTimeOffset? retryAt)
     {
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);

@@ -1,6 +1,9 @@
+using Cluster.Replication.Streams.Receipts;
+using Cluster.Replication.Streams.Typing;
 using Cluster.Shared.Configuration.Topology;
 using Cluster.Shared.Federation;
 using Cluster.Shared.Storage.Events;
+using Cluster.Workers.FederationSender.Edus;
 using Cluster.Workers.Host;
 
 namespace Cluster.Workers.FederationSender;
@@ -8,7 +11,8 @@ namespace Cluster.Workers.FederationSender;
 /// <summary>
 /// The federation sender role: sends the events that originate on this server to the other
 /// servers in their rooms (<c>PUT /_matrix/federation/v1/send/{txnId}</c>), each destination through
-/// its own persisted outbox, in order, backing off while it fails. In a worker cluster each
+/// its own persisted outbox, in order, backing off while it fails; with them, its users' typing
+/// and read receipts (EDUs, kept in memory only). In a worker cluster each
 /// sender instance sends to the destinations the topology's <c>federation_senders</c> shard to it;
 /// alone, the process sends to all. It serves no endpoints.
 /// </summary>
@@ -30,6 +34,11 @@ public sealed class FederationSenderModule : IRoleModule
         services.AddSingleton<DestinationQueues>();
         services.AddSingleton<OutboundEventFeed>();
         services.AddHostedService(provider => provider.GetRequiredService<OutboundEventFeed>());
+        services.AddTypingStream();
+        services.AddReceiptsStream();
+        services.AddSingleton<RoomServersNow>();
+        // After the event feed: hosted services stop in reverse, so EDUs stop before the queues go.
+        services.AddHostedService<OutboundEduFeed>();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)

@@ -8,6 +8,15 @@ public sealed class FederationSenderOptions
     /// <summary>The spec's limit on PDUs in one transaction.</summary>
     public const int MaxPdusPerTransaction = 50;
 
+    /// <summary>The spec's limit on EDUs in one transaction.</summary>
+    public const int MaxEdusPerTransaction = 100;
+
+    /// <summary>
+    /// EDUs kept for one destination while it is busy; past it the oldest are dropped (they are
+    /// ephemeral: a typing notice or receipt that old is stale anyway).
+    /// </summary>
+    public const int MaxWaitingEdus = 1000;
+
     /// <summary>The wait after a destination's first failure; it doubles with each failure in a row.</summary>
     public TimeSpan MinBackoff { get; set; } = TimeSpan.FromSeconds(5);
 

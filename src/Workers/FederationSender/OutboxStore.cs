@@ -10,8 +10,11 @@ public readonly record struct OutboxEntry(string Destination, string EventId);
 /// <summary>A destination with PDUs waiting, and where its back-off stands.</summary>
 public sealed record DestinationBacklog(string Destination, int Failures, DateTimeOffset? RetryAt);
 
-/// <summary>The transaction a destination is to get next: its ID and its events, in order.</summary>
-public sealed record PendingTransaction(string TxnId, IReadOnlyList<string> EventIds);
+/// <summary>
+/// The transaction a destination is to get next: its ID and its events, in order.
+/// <see cref="IsRetry"/>: it was stamped (and sent) before, so it goes again as it was.
+/// </summary>
+public sealed record PendingTransaction(string TxnId, IReadOnlyList<string> EventIds, bool IsRetry);
 
 /// <summary>
 /// The federation sender's tables (migration 0008): each sender's events stream position, the
@@ -133,19 +136,10 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
         if (rows.Count == 0)
             return null;
         if (rows[0].TxnId is { } open)
-            return new PendingTransaction(open, [.. rows.TakeWhile(r => r.TxnId == open).Select(r => r.EventId)]);
+            return new PendingTransaction(open, [.. rows.TakeWhile(r => r.TxnId == open).Select(r => r.EventId)], IsRetry: true);
 
         var fresh = rows.TakeWhile(r => r.TxnId is null).ToList();
-        string txnId;
-        await using (var counter = new NpgsqlCommand(
-            "INSERT INTO federation_destinations AS d (destination, last_txn) VALUES ($1, $2) " +
-            "ON CONFLICT (destination) DO UPDATE SET last_txn = GREATEST(d.last_txn + 1, EXCLUDED.last_txn) RETURNING last_txn",
-            connection, transaction))
-        {
-            counter.Parameters.AddWithValue(destination);
-            counter.Parameters.AddWithValue(now.ToUnixTimeMilliseconds());
-            txnId = ((long)(await counter.ExecuteScalarAsync(cancellationToken))!).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
+        var txnId = await NewTxnIdAsync(connection, transaction, destination, now, cancellationToken);
         await using (var stamp = new NpgsqlCommand("UPDATE federation_outbox SET txn_id = $1 WHERE outbox_id = ANY($2)", connection, transaction))
         {
             stamp.Parameters.AddWithValue(txnId);
@@ -153,7 +147,31 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
             await stamp.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        return new PendingTransaction(txnId, [.. fresh.Select(r => r.EventId)]);
+        return new PendingTransaction(txnId, [.. fresh.Select(r => r.EventId)], IsRetry: false);
+    }
+
+    /// <summary>
+    /// A fresh transaction ID for a transaction of EDUs only, from the same counter as the PDU
+    /// transactions', so that the destination never sees an ID twice.
+    /// </summary>
+    public async Task<string> NewEduTxnIdAsync(string destination, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await NewTxnIdAsync(connection, null, destination, now, cancellationToken);
+    }
+
+    // Counted up from the time of the destination's first transaction: IDs stay fresh even if
+    // the row were lost.
+    private static async Task<string> NewTxnIdAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string destination, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var counter = new NpgsqlCommand(
+            "INSERT INTO federation_destinations AS d (destination, last_txn) VALUES ($1, $2) " +
+            "ON CONFLICT (destination) DO UPDATE SET last_txn = GREATEST(d.last_txn + 1, EXCLUDED.last_txn) RETURNING last_txn",
+            connection, transaction);
+        counter.Parameters.AddWithValue(destination);
+        counter.Parameters.AddWithValue(now.ToUnixTimeMilliseconds());
+        return ((long)(await counter.ExecuteScalarAsync(cancellationToken))!).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The destination answered <paramref name="txnId"/> (delivered or refused): its rows go, and its back-off ends.</summary>

@@ -9,8 +9,14 @@ namespace Cluster.Workers.FederationSender;
 /// <summary>A PDU as the events table holds it: the canonical JSON this server signed.</summary>
 public sealed record OutboundPdu(string EventId, byte[] Json);
 
-/// <summary>One /send transaction: its ID (the same on every retry) and its PDUs, in order.</summary>
-public sealed record OutboundTransaction(string Destination, string TxnId, IReadOnlyList<OutboundPdu> Pdus);
+/// <summary>An EDU: its type and content. The content is shared by every destination it goes to: never modified.</summary>
+public sealed record OutboundEdu(string EduType, JsonObject Content);
+
+/// <summary>One /send transaction: its ID (the same on every retry), its PDUs in order, and its EDUs.</summary>
+public sealed record OutboundTransaction(string Destination, string TxnId, IReadOnlyList<OutboundPdu> Pdus, IReadOnlyList<OutboundEdu> Edus)
+{
+    public bool IsEmpty => Pdus.Count == 0 && Edus.Count == 0;
+}
 
 public enum TransactionOutcome
 {
@@ -47,6 +53,12 @@ public sealed class TransactionSender(
             ["origin_server_ts"] = clock.GetUtcNow().ToUnixTimeMilliseconds(),
             ["pdus"] = pdus,
         };
+        if (transaction.Edus.Count > 0)
+            body["edus"] = new JsonArray([.. transaction.Edus.Select(e => (JsonNode)new JsonObject
+            {
+                ["edu_type"] = e.EduType,
+                ["content"] = e.Content.DeepClone(),
+            })]);
         FederationResponse response;
         try
         {
@@ -66,8 +78,8 @@ public sealed class TransactionSender(
         var errcode = response.Body?["errcode"] is JsonValue code && code.TryGetValue<string>(out var text) ? text : null;
         if (response.Status is >= 400 and < 500 && response.Status != 429)
         {
-            logger.LogWarning("{Destination} refused transaction {TxnId} of {Count} PDUs with {Status} {Errcode}; dropping it",
-                transaction.Destination, transaction.TxnId, transaction.Pdus.Count, response.Status, errcode);
+            logger.LogWarning("{Destination} refused transaction {TxnId} of {Count} PDUs and {EduCount} EDUs with {Status} {Errcode}; dropping it",
+                transaction.Destination, transaction.TxnId, transaction.Pdus.Count, transaction.Edus.Count, response.Status, errcode);
             return TransactionOutcome.Rejected;
         }
         logger.LogInformation("Transaction {TxnId} to {Destination} answered {Status} {Errcode}; will retry",

@@ -26,6 +26,10 @@ public static class FederatedServers
         {
             ["port"] = port.ToString(),
             ["Cluster:Federation:AllowPlainHttp"] = "true",
+            // Under a loaded test run a first key fetch can be slow; one that fails must not make
+            // every request of the next 30 s fail with it, as the production back-off would.
+            ["Cluster:Federation:KeyFetchTimeout"] = "00:00:30",
+            ["Cluster:Federation:KeyRefetchBackoff"] = "00:00:00.500",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
             settings[key] = value;

@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace Cluster.ClientApi.Tests.Federation;
 
-/// <summary>A transaction as a remote server received it: its ID, origin and the IDs of its PDUs in order.</summary>
-public sealed record ReceivedTransaction(string TxnId, string Origin, IReadOnlyList<string> EventIds, DateTime At);
+/// <summary>A transaction as a remote server received it: its ID, origin, the IDs of its PDUs in order, and its EDUs.</summary>
+public sealed record ReceivedTransaction(string TxnId, string Origin, IReadOnlyList<string> EventIds, DateTime At, IReadOnlyList<JsonObject> Edus);
 
 /// <summary>
 /// A stand-in remote server that records the <c>/send</c> transactions it gets. It accepts them
@@ -60,6 +60,9 @@ public sealed class RecordingRemoteServer : IAsyncDisposable
     /// <summary>Requests being held without an answer right now.</summary>
     public int StalledNow => Volatile.Read(ref _stalled);
 
+    /// <summary>Every accepted EDU (<c>{edu_type, content}</c>), in the order they arrived.</summary>
+    public IReadOnlyList<JsonObject> DeliveredEdus => [.. Accepted.SelectMany(t => t.Edus)];
+
     /// <summary>Every accepted PDU's event ID, in the order they arrived.</summary>
     public IReadOnlyList<string> DeliveredEventIds => [.. Accepted.SelectMany(t => t.EventIds)];
 
@@ -75,7 +78,8 @@ public sealed class RecordingRemoteServer : IAsyncDisposable
         var txnId = Uri.UnescapeDataString(path[SendPath.Length..]);
         var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
         var eventIds = body["pdus"]!.AsArray().Select(p => EventIds.Of(p!.AsObject(), _roomVersion)).ToList();
-        var received = new ReceivedTransaction(txnId, body["origin"]!.GetValue<string>(), eventIds, DateTime.UtcNow);
+        var edus = body["edus"]?.AsArray().Select(e => e!.AsObject()).ToList() ?? [];
+        var received = new ReceivedTransaction(txnId, body["origin"]!.GetValue<string>(), eventIds, DateTime.UtcNow, edus);
         switch (Behaviour)
         {
             case Mode.Stall:

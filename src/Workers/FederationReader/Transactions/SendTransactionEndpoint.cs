@@ -4,6 +4,7 @@ using Cluster.Shared.Http;
 using Cluster.Shared.Storage.Events;
 using Cluster.Shared.Storage.Federation;
 using Cluster.Workers.FederationReader.Authentication;
+using Cluster.Workers.FederationReader.Transactions.Edus;
 
 namespace Cluster.Workers.FederationReader.Transactions;
 
@@ -11,8 +12,9 @@ namespace Cluster.Workers.FederationReader.Transactions;
 /// <c>PUT /_matrix/federation/v1/send/{txnId}</c>: another server's transaction of PDUs and EDUs.
 /// The PDUs are queued in PostgreSQL and the answer goes back at once; checking and persisting
 /// them (which may need keys, missing events or state from the origin) happens in
-/// <see cref="InboundPduQueue"/>, so a sender's connection is never held by that work. A
-/// transaction ID is taken once per origin: a retry is answered without queuing anything again.
+/// <see cref="InboundPduQueue"/>, so a sender's connection is never held by that work. The EDUs
+/// (typing, receipts, to-device) are applied before the answer (<see cref="InboundEdus"/>). A
+/// transaction ID is taken once per origin: a retry is answered without queuing or applying anything again.
 /// The answer lists every queued PDU as accepted for processing (its later verdict is not sent back).
 /// </summary>
 public static class SendTransactionEndpoint
@@ -23,7 +25,7 @@ public static class SendTransactionEndpoint
 
     public static void Map(IEndpointRouteBuilder endpoints) =>
         endpoints.MapPut("/_matrix/federation/v1/send/{txnId}", async (
-            HttpContext context, string txnId, RoomStore rooms, InboundPduStore store, InboundPduQueue queue) =>
+            HttpContext context, string txnId, RoomStore rooms, InboundPduStore store, InboundPduQueue queue, InboundEdus edus) =>
         {
             var ct = context.RequestAborted;
             var requester = context.FederationRequester();
@@ -57,9 +59,9 @@ public static class SendTransactionEndpoint
                 queue.Took(accepted.Count);
                 foreach (var roomId in accepted.Select(p => p.RoomId).Distinct(StringComparer.Ordinal))
                     queue.Wake(roomId);
+                // Only for a transaction taken now: a retry's EDUs were applied the first time.
+                await edus.ApplyAsync(origin, eduArray, ct);
             }
-            // EDUs (typing, receipts, to-device, presence, device lists) are read for their bound
-            // only: receiving them is not built yet, so remote typing and receipts do not reach clients.
             return Results.Json(new JsonObject { ["pdus"] = results });
         }).RequireFederationAuth();
 }
