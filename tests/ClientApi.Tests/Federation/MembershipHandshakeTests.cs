@@ -350,4 +350,54 @@ public class MembershipHandshakeTests
             .GetCurrentMembersAsync(roomId, "knock", CancellationToken.None);
         Assert.That(members.Select(m => m.UserId), Is.EquivalentTo(new[] { bob }));
     }
+
+    [Test]
+    public async Task A_send_join_whose_body_is_no_event_is_400_M_BAD_JSON()
+    {
+        var roomId = await _alice.CreatePublicRoomAsync();
+        var response = await FromBAsync(HttpMethod.Put,
+            $"/_matrix/federation/v2/send_join/{Esc(roomId)}/{Esc("$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")}",
+            new JsonObject { ["type"] = 5, ["content"] = "join" });
+        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_BAD_JSON")));
+    }
+
+    [Test]
+    public async Task A_retried_send_join_is_answered_again()
+    {
+        var roomId = await _alice.CreatePublicRoomAsync();
+        var make = await MakeJoinAsync(roomId, UserOfB());
+        var (evt, eventId) = SignAsB(make.Body!["event"]!.AsObject(), "12");
+        var path = $"/_matrix/federation/v2/send_join/{Esc(roomId)}/{Esc(eventId)}";
+        var first = await FromBAsync(HttpMethod.Put, path, evt);
+        var second = await FromBAsync(HttpMethod.Put, path, evt);
+        Assert.That((first.Status, second.Status), Is.EqualTo((200, 200)), second.Body?.ToJsonString());
+        Assert.That(second.Body!["state"]!.AsArray().Count, Is.EqualTo(first.Body!["state"]!.AsArray().Count));
+    }
+
+    [Test]
+    public async Task An_invite_from_B_reaches_an_incremental_sync_of_the_invitee()
+    {
+        var carol = await _a.RegisterUserAsync();
+        var since = (await carol.SyncAsync()).NextBatch();
+        var bob = UserOfB();
+        var roomId = $"!room{Guid.NewGuid():N}:{_b.ServerName}";
+        using var builder = new RemoteEventBuilder(_b.ServerName, _keyOfB);
+        var create = builder.Build(RoomVersions.V10, roomId, "m.room.create", bob, new JsonObject { ["creator"] = bob }, "", [], [], 1);
+        var invite = builder.Build(RoomVersions.V10, roomId, "m.room.member", bob,
+            new JsonObject { ["membership"] = "invite" }, carol.UserId, [create.EventId], [create.EventId], 2);
+        var response = await FromBAsync(HttpMethod.Put, $"/_matrix/federation/v2/invite/{Esc(roomId)}/{Esc(invite.EventId)}",
+            new JsonObject { ["event"] = invite.Pdu.Json.DeepClone(), ["room_version"] = "10", ["invite_room_state"] = new JsonArray() });
+        Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
+
+        var sync = await carol.SyncAsync(since, timeoutMs: 5000);
+        Assert.That(sync["rooms"]?["invite"]?[roomId], Is.Not.Null, sync.ToJsonString());
+    }
+
+    [Test]
+    public async Task Make_knock_without_ver_is_400_M_MISSING_PARAM()
+    {
+        var roomId = await _alice.CreatePublicRoomAsync();
+        var response = await FromBAsync(HttpMethod.Get, $"/_matrix/federation/v1/make_knock/{Esc(roomId)}/{Esc(UserOfB())}");
+        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_MISSING_PARAM")));
+    }
 }

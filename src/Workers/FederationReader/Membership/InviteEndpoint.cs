@@ -62,6 +62,8 @@ public static class InviteEndpoint
             if (!UserId.TryParse(pdu.Sender, out var inviter) || !inviter.IsFromServer(origin))
                 throw MatrixException.Forbidden($"{pdu.Sender} is not a user of {origin}.");
             var room = await rooms.GetRoomAsync(roomId, ct);
+            if (room is not null && room.Version.Id != version.Id)
+                throw MatrixException.BadJson($"{roomId} has room version {room.Version.Id} here, not {version.Id}.");
             if (room is not null && !(await acls.GetAsync(roomId, ct)).Allows(origin))
                 throw MatrixException.Forbidden($"The server ACL of {roomId} denies {origin}.");
 

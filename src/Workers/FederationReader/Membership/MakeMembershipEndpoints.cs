@@ -51,6 +51,8 @@ public static class MakeMembershipEndpoints
         {
             var ct = context.RequestAborted;
             var (room, userId) = await RequireAsync(context, access, ct);
+            if (context.Request.Query["ver"].Count == 0)
+                throw MatrixException.MissingParam("ver (the room versions the asking server supports) is required.");
             RequireSupportedVersion(context, room, defaultVersions: []);
             if (!room.Version.KnockJoinRule)
                 throw MatrixException.Forbidden($"Room version {room.Version.Id} of {room.RoomId} does not allow knocking.");

@@ -39,11 +39,11 @@ public sealed class MembershipEventIntake(
         var body = requester.Content ?? throw MatrixException.NotJson("The request needs the signed event as its body.");
         var room = await access.RequireAsync(roomId, origin, cancellationToken);
 
-        await CountersignAsync(room, body, membership, cancellationToken);
         // The shape first: an event for someone else's user must not make this server fetch keys.
         if (!IncomingPdu.TryParse(body, room.Version, room.RoomId, out var parsed, out var invalid))
             throw MatrixException.BadJson($"The event is not a valid event of {room.RoomId}: {invalid.Detail}.");
         RequireShape(parsed, eventId, membership, origin);
+        await CountersignAsync(room, parsed, cancellationToken);
         var pdu = await VerifyAsync(parsed, cancellationToken);
 
         if (await events.GetEventAsync(eventId, cancellationToken) is { } stored)
@@ -59,19 +59,17 @@ public sealed class MembershipEventIntake(
 
     // The restricted join rule needs the authorising user's server to sign the join; that is this
     // server when it named one of its users in make_join. It signs only joins it would vouch for.
-    private async Task CountersignAsync(RoomRecord room, JsonObject body, string membership, CancellationToken cancellationToken)
+    // The signature goes into the event's JSON, which the parsed event reads its signatures from.
+    private async Task CountersignAsync(RoomRecord room, Pdu join, CancellationToken cancellationToken)
     {
-        if (membership != MembershipStates.Join || !room.Version.RestrictedJoinRule
-            || (body["content"] as JsonObject)?["join_authorised_via_users_server"] is not { } authoriserNode
-            || Pdu.StringOf(authoriserNode) is not { } authoriser
+        if (Pdu.StringOf(join.Content["membership"]) != MembershipStates.Join || !room.Version.RestrictedJoinRule
+            || Pdu.StringOf(join.Content["join_authorised_via_users_server"]) is not { } authoriser
             || !UserId.TryParse(authoriser, out var authoriserId) || !authoriserId.IsFromServer(ServerName.Parse(cluster.Value.ServerName)))
             return;
-        if (Pdu.StringOf(body["state_key"]) is not { } joiner)
-            throw MatrixException.BadJson("A join needs a state_key.");
-        await restricted.RequireAllowedAsync(room, joiner, cancellationToken);
+        await restricted.RequireAllowedAsync(room, join.Sender, cancellationToken);
         try
         {
-            EventSigning.AddSignature(body, room.Version, cluster.Value.ServerName, await signingKeys.GetAsync(cancellationToken));
+            EventSigning.AddSignature(join.Json, room.Version, cluster.Value.ServerName, await signingKeys.GetAsync(cancellationToken));
         }
         catch (Exception e) when (e is CanonicalJsonException or SignatureFormatException)
         {
