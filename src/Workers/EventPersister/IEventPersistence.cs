@@ -53,7 +53,10 @@ public sealed record ReceivedEvent(
     bool InviteOutsideRoom = false,
     // The server whose user's membership event this is, when it handed it over for this server to
     // send on to the room's other servers (send_join, send_leave, send_knock).
-    string? SendOnBehalfOf = null);
+    string? SendOnBehalfOf = null,
+    // This server's user's own join, made through the resident server it came back from: that
+    // server sends it on, so this server's federation sender does not.
+    bool SentByResident = false);
 
 /// <summary>What became of a received event.</summary>
 public enum ReceivedEventStatus

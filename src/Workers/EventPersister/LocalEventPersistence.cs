@@ -185,7 +185,7 @@ public sealed class LocalEventPersistence(
             // A delta on the only prev event's group when that is where the state came from; else the whole state.
             var storeWhole = given is not null || pdu.PrevEventIds.Distinct(StringComparer.Ordinal).Count() != 1;
             var write = new ReceivedEventWrite(pdu, source.CanonicalJson, row.Position, row.WriterId, false, rejection, softFailed,
-                storeWhole ? stateBefore : null, SendOnBehalfOf: source.SendOnBehalfOf);
+                storeWhole ? stateBefore : null, SendOnBehalfOf: source.SendOnBehalfOf, SentByResident: source.SentByResident);
             await writer.WriteReceivedAsync(connection, transaction, write, cancellationToken);
             placement.Remember(pdu, stateBefore, rejection is null);
             outcomes[i] = new ReceivedEventOutcome(pdu.EventId,

@@ -170,14 +170,14 @@ public sealed class OutboundEventFeed(
     private async Task<List<OutboxEntry>> OutboxEntriesAsync(IReadOnlyList<StreamRow<EventStreamRow>> rows, CancellationToken cancellationToken)
     {
         var stored = await events.GetEventsAsync([.. rows.Select(r => r.Data.EventId)], cancellationToken);
-        var handedOver = await outbox.SentOnBehalfOfAsync(
-            [.. stored.Values.Where(e => e.IsInTimeline && !IsLocal(e.Sender) && e.Type == RoomEventTypes.Member).Select(e => e.EventId)],
-            cancellationToken);
+        var handedOver = await outbox.HandedOverAsync(
+            [.. stored.Values.Where(e => e.IsInTimeline && e.Type == RoomEventTypes.Member).Select(e => e.EventId)], cancellationToken);
         var entries = new List<OutboxEntry>();
         foreach (var row in rows)
         {
+            // Ours, unless a resident server sends it on; or another server's, handed over to be sent on.
             if (stored.TryGetValue(row.Data.EventId, out var e) && e.IsInTimeline
-                && (IsLocal(e.Sender) || handedOver.ContainsKey(e.EventId)))
+                && (IsLocal(e.Sender) ? !handedOver.ContainsKey(e.EventId) : handedOver.GetValueOrDefault(e.EventId) is not null))
                 foreach (var server in await roomServers.GetAsync(e.RoomId, e.StreamOrdering, cancellationToken))
                     if (ServerName.TryParse(server, out _, out _) && cluster.SendsTo(server)
                         && server != handedOver.GetValueOrDefault(e.EventId))

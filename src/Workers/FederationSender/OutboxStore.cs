@@ -25,18 +25,22 @@ public sealed record PendingTransaction(string TxnId, IReadOnlyList<string> Even
 public sealed class OutboxStore(NpgsqlDataSource dataSource)
 {
     /// <summary>The sender's stored position, or null before its first start.</summary>
-    /// <summary>Among <paramref name="eventIds"/>, the events other servers handed over to be sent on, and the server that did.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> SentOnBehalfOfAsync(IReadOnlyList<string> eventIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Among the membership events <paramref name="eventIds"/>, those sent otherwise than by their
+    /// sender's server: handed over by another server to be sent on (with that server), or this
+    /// server's joins that the resident server sends on (with null).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string?>> HandedOverAsync(IReadOnlyList<string> eventIds, CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        var found = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (eventIds.Count == 0)
             return found;
         await using var command = dataSource.CreateCommand(
-            "SELECT event_id, send_on_behalf_of FROM events WHERE event_id = ANY($1) AND send_on_behalf_of IS NOT NULL");
+            "SELECT event_id, send_on_behalf_of FROM events WHERE event_id = ANY($1) AND (send_on_behalf_of IS NOT NULL OR sent_by_resident)");
         command.Parameters.AddWithValue(eventIds.ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            found[reader.GetString(0)] = reader.GetString(1);
+            found[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
         return found;
     }
 

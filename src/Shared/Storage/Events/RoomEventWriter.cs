@@ -52,7 +52,9 @@ public sealed record ReceivedEventWrite(
     bool RecordsMembership = false,
     // Another server's membership event handed over here (send_join and the like): sent on to the
     // room's other servers, except this one.
-    string? SendOnBehalfOf = null)
+    string? SendOnBehalfOf = null,
+    // This server's user's join made through a resident server, which sends it on itself.
+    bool SentByResident = false)
 {
     /// <summary>Accepted into the timeline: becomes a forward extremity and may change the current state.</summary>
     public bool Accepted => !Outlier && RejectionReason is null && !SoftFailed;
@@ -203,11 +205,11 @@ public sealed class RoomEventWriter
         await using var batch = new NpgsqlBatch(connection, transaction);
         Add(batch,
             "INSERT INTO events (event_id, room_id, stream_ordering, instance_id, topological_ordering, type, state_key, sender, " +
-            "origin_server_ts, json, membership, replaces_state, outlier, rejection_reason, soft_failed, send_on_behalf_of) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            "origin_server_ts, json, membership, replaces_state, outlier, rejection_reason, soft_failed, send_on_behalf_of, sent_by_resident) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             ev.EventId, ev.RoomId, write.StreamOrdering, write.InstanceId, ev.Depth, ev.Type, (object?)ev.StateKey ?? DBNull.Value,
             ev.Sender, ev.OriginServerTs, write.CanonicalJson, (object?)membership ?? DBNull.Value, (object?)replaced ?? DBNull.Value,
-            write.Outlier, (object?)write.RejectionReason ?? DBNull.Value, write.SoftFailed, (object?)write.SendOnBehalfOf ?? DBNull.Value);
+            write.Outlier, (object?)write.RejectionReason ?? DBNull.Value, write.SoftFailed, (object?)write.SendOnBehalfOf ?? DBNull.Value, write.SentByResident);
         if (ev.AuthEventIds.Count > 0)
             Add(batch, "INSERT INTO event_auth_edges (event_id, auth_event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
                 ev.EventId, ev.AuthEventIds.ToArray());

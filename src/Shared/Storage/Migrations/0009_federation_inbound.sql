@@ -29,3 +29,8 @@ CREATE INDEX federation_inbound_pdus_room ON federation_inbound_pdus (room_id, i
 -- send_knock): this server, which the room's other servers may not reach it through otherwise,
 -- sends it on to them, except to the server named here, which built it.
 ALTER TABLE events ADD COLUMN send_on_behalf_of text;
+
+-- A local user's join made through another server (make_join/send_join): that resident server
+-- holds it already and passes it on to the room's other servers, so this server's sender does
+-- not send it too (each server would get it twice).
+ALTER TABLE events ADD COLUMN sent_by_resident boolean NOT NULL DEFAULT false;

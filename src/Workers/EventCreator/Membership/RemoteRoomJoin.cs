@@ -114,7 +114,7 @@ public sealed class RemoteRoomJoin(
         var outliers = chain.Concat(state).DistinctBy(e => e.EventId).OrderBy(e => e.Depth)
             .Select(e => new ReceivedEvent(e.EventId, CanonicalJson.Encode(e.Json), Outlier: true));
         var result = await persistence.PersistReceivedAsync(new ReceivedPersistRequest(roomId, version.Id,
-            [.. outliers, new ReceivedEvent(eventId, CanonicalJson.Encode(join), StateBefore: stateEntries)]), cancellationToken);
+            [.. outliers, new ReceivedEvent(eventId, CanonicalJson.Encode(join), StateBefore: stateEntries, SentByResident: true)]), cancellationToken);
         snapshots.Forget(roomId);
         var outcome = result.Events[^1];
         if (outcome.Status is not (ReceivedEventStatus.Accepted or ReceivedEventStatus.AlreadyKnown))
