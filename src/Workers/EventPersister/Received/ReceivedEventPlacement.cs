@@ -81,8 +81,8 @@ internal sealed class ReceivedEventPlacement(
     public async Task<string?> RefusalAgainstAsync(Pdu pdu, StateMap state, CancellationToken cancellationToken)
     {
         var keys = AuthEventSelection.Select(pdu.Version, pdu.Type, pdu.StateKey, pdu.Sender, pdu.Content).ToList();
-        if (!keys.Contains(("m.room.create", "")))
-            keys.Add(("m.room.create", ""));
+        if (!keys.Contains((RoomEventTypes.Create, "")))
+            keys.Add((RoomEventTypes.Create, ""));
         var ids = keys.Where(state.ContainsKey).ToDictionary(k => k, k => state[k]);
         var authState = new Dictionary<(string Type, string StateKey), Pdu>();
         var unknown = new List<string>();

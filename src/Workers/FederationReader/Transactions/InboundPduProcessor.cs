@@ -124,8 +124,8 @@ public sealed class InboundPduProcessor(
         ServerName origin, RoomRecord room, Pdu pdu, List<Pdu> outliers, CancellationToken cancellationToken)
     {
         var wanted = pdu.AuthEventIds.ToList();
-        if (room.Version.RoomIdFromCreateEvent && CreateEventIdOf(room.RoomId) is { } createId)
-            wanted.Add(createId);
+        if (room.Version.RoomIdFromCreateEvent && RoomId.TryParse(room.RoomId, out var parsedRoomId) && parsedRoomId.CreateEventId is { } createId)
+            wanted.Add(createId.ToString());
         var stored = await events.GetEventsAsync(wanted, cancellationToken);
         var authEvents = stored.Values.Select(e => e.ToPdu()).ToList();
         var rejected = stored.Values.Where(e => e.RejectionReason is not null).Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
@@ -187,7 +187,4 @@ public sealed class InboundPduProcessor(
         }
         return null;
     }
-
-    // v12: the room ID is the create event's ID with '!' for '$'.
-    private static string? CreateEventIdOf(string roomId) => roomId.StartsWith('!') ? "$" + roomId[1..] : null;
 }
