@@ -12,12 +12,14 @@ using Microsoft.Extensions.Logging;
 namespace Cluster.ClientApi.Tests.Federation;
 
 /// <summary>
-/// Homeservers that federate with each other on loopback: each named <c>127.0.0.1:PORT</c> after
-/// the port it listens on, with plain-HTTP federation on (the development option).
+/// Homeservers that federate with each other on loopback: each named <c>127.0.0.1:PORT</c> (or
+/// <c>localhost:PORT</c>) after the port it listens on, with plain-HTTP federation on (the development option).
 /// </summary>
 public static class FederatedServers
 {
-    public static async Task<Homeserver> StartAsync(IReadOnlyDictionary<string, string>? extra = null)
+    /// <param name="host">The host part of the server name: <c>localhost</c> gives a server that an ACL can
+    /// deny by name without denying the others, which are all <c>127.0.0.1</c>.</param>
+    public static async Task<Homeserver> StartAsync(IReadOnlyDictionary<string, string>? extra = null, string host = "127.0.0.1")
     {
         if (Homeserver.IsCluster)
             throw Homeserver.SkipAgainstCluster("starts several federating single-process servers");
@@ -33,7 +35,7 @@ public static class FederatedServers
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
             settings[key] = value;
-        return await Homeserver.StartAsync(settings, serverName: $"127.0.0.1:{port}");
+        return await Homeserver.StartAsync(settings, serverName: $"{host}:{port}");
     }
 
     private static int FreePort()

@@ -28,7 +28,8 @@ public class MembershipHandshakeTests
     public async Task StartServers()
     {
         _a = await FederatedServers.StartAsync();
-        _b = await FederatedServers.StartAsync();
+        // Named localhost:PORT so that an ACL can deny B without denying A (127.0.0.1:PORT).
+        _b = await FederatedServers.StartAsync(host: "localhost");
         _alice = await _a.RegisterUserAsync();
         _keyOfB = await _b.Services.GetRequiredService<ServerSigningKeyProvider>().GetAsync(CancellationToken.None);
     }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClientApi.Tests.Rooms;
@@ -23,13 +21,8 @@ public class ServerAclTests
     [OneTimeSetUp]
     public async Task StartServers()
     {
-        if (Homeserver.IsCluster)
-            throw Homeserver.SkipAgainstCluster("starts several federating single-process servers");
         _a = await FederatedServers.StartAsync();
-        var port = FreePort();
-        _b = await Homeserver.StartAsync(
-            new Dictionary<string, string> { ["port"] = port.ToString(), ["Cluster:Federation:AllowPlainHttp"] = "true" },
-            serverName: $"localhost:{port}");
+        _b = await FederatedServers.StartAsync(host: "localhost");
         _alice = await _a.RegisterUserAsync();
     }
 
@@ -38,13 +31,6 @@ public class ServerAclTests
     {
         if (_a is not null) await _a.DisposeAsync();
         if (_b is not null) await _b.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>A room of A with B's user in it, a message, and then the given ACL; returns the room and the message.</summary>
