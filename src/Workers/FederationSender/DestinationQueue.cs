@@ -10,7 +10,8 @@ namespace Cluster.Workers.FederationSender;
 /// one never holds up another. The loop sleeps while the outbox is empty and is woken by
 /// <see cref="Wake"/> when the sender enqueues more; while backing off, new PDUs wait in the
 /// outbox (persisted) until the retry time.
-/// EDUs (<see cref="Offer"/>) are ephemeral and kept in memory only: they ride with the next
+/// Durable EDUs (to-device messages, migration 0010) wait in the outbox like PDUs and go with
+/// them. Other EDUs (<see cref="Offer"/>) are ephemeral and kept in memory only: they ride with the next
 /// new transaction of PDUs, or go in a transaction of their own when there are none. While the
 /// destination backs off they are dropped, and a failed attempt's EDUs are not sent again:
 /// typing and receipts that late would be stale, and the next ones supersede them.
@@ -73,12 +74,12 @@ public sealed class DestinationQueue
         get { lock (_edus) return _edus.Count > 0; }
     }
 
-    private List<OutboundEdu> TakeEdus()
+    private List<OutboundEdu> TakeEdus(int max = FederationSenderOptions.MaxEdusPerTransaction)
     {
         lock (_edus)
         {
-            var taken = new List<OutboundEdu>(Math.Min(_edus.Count, FederationSenderOptions.MaxEdusPerTransaction));
-            while (taken.Count < FederationSenderOptions.MaxEdusPerTransaction && _edus.TryDequeue(out var edu))
+            var taken = new List<OutboundEdu>(Math.Clamp(_edus.Count, 0, max));
+            while (taken.Count < max && _edus.TryDequeue(out var edu))
                 taken.Add(edu);
             return taken;
         }
@@ -167,7 +168,8 @@ public sealed class DestinationQueue
 
     private async Task<OutboundTransaction?> NextTransactionAsync(CancellationToken cancellationToken)
     {
-        var pending = await _outbox.NextTransactionAsync(Destination, FederationSenderOptions.MaxPdusPerTransaction, _clock.GetUtcNow(), cancellationToken);
+        var pending = await _outbox.NextTransactionAsync(Destination, FederationSenderOptions.MaxPdusPerTransaction,
+            FederationSenderOptions.MaxEdusPerTransaction, _clock.GetUtcNow(), cancellationToken);
         if (pending is null)
         {
             if (!HasEdus)
@@ -187,7 +189,8 @@ public sealed class DestinationQueue
         }
         // A transaction sent before goes again as it was: the destination may have it already
         // and would then ignore anything added to it.
-        return new OutboundTransaction(Destination, pending.TxnId, pdus, pending.IsRetry ? [] : TakeEdus());
+        return new OutboundTransaction(Destination, pending.TxnId, pdus,
+            pending.IsRetry ? pending.Edus : [.. pending.Edus, .. TakeEdus(FederationSenderOptions.MaxEdusPerTransaction - pending.Edus.Count)]);
     }
 
     private async Task RecordAsync(OutboundTransaction transaction, TransactionOutcome outcome, CancellationToken stopping)

@@ -12,7 +12,8 @@ namespace Cluster.Workers.FederationSender;
 /// The federation sender role: sends the events that originate on this server to the other
 /// servers in their rooms (<c>PUT /_matrix/federation/v1/send/{txnId}</c>), each destination through
 /// its own persisted outbox, in order, backing off while it fails; with them, its users' typing
-/// and read receipts (EDUs, kept in memory only). In a worker cluster each
+/// and read receipts (EDUs, kept in memory only), and to-device messages (EDUs kept in the outbox
+/// until delivered, <see cref="Edus.DurableEduWatcher"/>). In a worker cluster each
 /// sender instance sends to the destinations the topology's <c>federation_senders</c> shard to it;
 /// alone, the process sends to all. It serves no endpoints.
 /// </summary>
@@ -39,6 +40,7 @@ public sealed class FederationSenderModule : IRoleModule
         services.AddSingleton<RoomServersNow>();
         // After the event feed: hosted services stop in reverse, so EDUs stop before the queues go.
         services.AddHostedService<OutboundEduFeed>();
+        services.AddHostedService<DurableEduWatcher>();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Cluster.Replication.Tokens;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,10 +12,11 @@ public readonly record struct OutboxEntry(string Destination, string EventId);
 public sealed record DestinationBacklog(string Destination, int Failures, DateTimeOffset? RetryAt);
 
 /// <summary>
-/// The transaction a destination is to get next: its ID and its events, in order.
-/// <see cref="IsRetry"/>: it was stamped (and sent) before, so it goes again as it was.
+/// The transaction a destination is to get next: its ID, its events in order, and its durable
+/// EDUs (migration 0010) in order. <see cref="IsRetry"/>: it was stamped (and sent) before, so it
+/// goes again as it was.
 /// </summary>
-public sealed record PendingTransaction(string TxnId, IReadOnlyList<string> EventIds, bool IsRetry);
+public sealed record PendingTransaction(string TxnId, IReadOnlyList<string> EventIds, IReadOnlyList<OutboundEdu> Edus, bool IsRetry);
 
 /// <summary>
 /// The federation sender's tables (migration 0008): each sender's events stream position, the
@@ -100,13 +102,13 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Every destination with PDUs in the outbox, with its back-off: what a starting sender resumes.</summary>
+    /// <summary>Every destination with PDUs or durable EDUs in the outbox, with its back-off: what a starting sender resumes.</summary>
     public async Task<IReadOnlyList<DestinationBacklog>> ReadBacklogsAsync(CancellationToken cancellationToken)
     {
         // A loose index scan would be faster on a huge outbox; the outbox is empty in steady state.
         await using var command = dataSource.CreateCommand(
             "SELECT o.destination, COALESCE(d.failures, 0), d.retry_at " +
-            "FROM (SELECT DISTINCT destination FROM federation_outbox) o " +
+            "FROM (SELECT destination FROM federation_outbox UNION SELECT destination FROM federation_outbox_edus) o " +
             "LEFT JOIN federation_destinations d ON d.destination = o.destination");
         var backlogs = new List<DestinationBacklog>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -118,40 +120,67 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// The destination's open transaction if it has one (sent before, not answered: it goes again
-    /// unchanged), else a new one of its first <paramref name="maxPdus"/> waiting PDUs, stamped
-    /// with a fresh ID. Null when nothing waits.
+    /// unchanged), else a new one of its first <paramref name="maxPdus"/> waiting PDUs and first
+    /// <paramref name="maxEdus"/> durable EDUs, stamped with a fresh ID. Null when nothing waits.
     /// </summary>
     public async Task<PendingTransaction?> NextTransactionAsync(
-        string destination, int maxPdus, DateTimeOffset now, CancellationToken cancellationToken)
+        string destination, int maxPdus, int maxEdus, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = new List<(long OutboxId, string EventId, string? TxnId)>();
-        await using (var select = new NpgsqlCommand(
+        var pdus = await FirstRowsAsync(connection, transaction,
             "SELECT outbox_id, event_id, txn_id FROM federation_outbox WHERE destination = $1 ORDER BY outbox_id LIMIT $2",
-            connection, transaction))
-        {
-            select.Parameters.AddWithValue(destination);
-            select.Parameters.AddWithValue(maxPdus);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
-        }
-        if (rows.Count == 0)
+            destination, maxPdus, cancellationToken);
+        var edus = await FirstRowsAsync(connection, transaction,
+            "SELECT edu_id, edu_type || ' ' || content, txn_id FROM federation_outbox_edus WHERE destination = $1 ORDER BY edu_id LIMIT $2",
+            destination, maxEdus, cancellationToken);
+        if (pdus.Count == 0 && edus.Count == 0)
             return null;
-        if (rows[0].TxnId is { } open)
-            return new PendingTransaction(open, [.. rows.TakeWhile(r => r.TxnId == open).Select(r => r.EventId)], IsRetry: true);
+        // Both tables' rows of the open transaction come first in each (see 0008 and 0010).
+        if ((pdus.FirstOrDefault().TxnId ?? edus.FirstOrDefault().TxnId) is { } open)
+            return new PendingTransaction(open, [.. pdus.TakeWhile(r => r.TxnId == open).Select(r => r.Value)],
+                [.. edus.TakeWhile(r => r.TxnId == open).Select(r => EduOf(r.Value))], IsRetry: true);
 
-        var fresh = rows.TakeWhile(r => r.TxnId is null).ToList();
+        var freshPdus = pdus.TakeWhile(r => r.TxnId is null).ToList();
+        var freshEdus = edus.TakeWhile(r => r.TxnId is null).ToList();
         var txnId = await NewTxnIdAsync(connection, transaction, destination, now, cancellationToken);
-        await using (var stamp = new NpgsqlCommand("UPDATE federation_outbox SET txn_id = $1 WHERE outbox_id = ANY($2)", connection, transaction))
+        await using (var stamp = new NpgsqlBatch(connection, transaction))
         {
-            stamp.Parameters.AddWithValue(txnId);
-            stamp.Parameters.AddWithValue(fresh.Select(r => r.OutboxId).ToArray());
+            var stampPdus = new NpgsqlBatchCommand("UPDATE federation_outbox SET txn_id = $1 WHERE outbox_id = ANY($2)");
+            stampPdus.Parameters.Add(new NpgsqlParameter { Value = txnId });
+            stampPdus.Parameters.Add(new NpgsqlParameter { Value = freshPdus.Select(r => r.Id).ToArray() });
+            stamp.BatchCommands.Add(stampPdus);
+            var stampEdus = new NpgsqlBatchCommand("UPDATE federation_outbox_edus SET txn_id = $1 WHERE edu_id = ANY($2)");
+            stampEdus.Parameters.Add(new NpgsqlParameter { Value = txnId });
+            stampEdus.Parameters.Add(new NpgsqlParameter { Value = freshEdus.Select(r => r.Id).ToArray() });
+            stamp.BatchCommands.Add(stampEdus);
             await stamp.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        return new PendingTransaction(txnId, [.. fresh.Select(r => r.EventId)], IsRetry: false);
+        return new PendingTransaction(txnId, [.. freshPdus.Select(r => r.Value)], [.. freshEdus.Select(r => EduOf(r.Value))], IsRetry: false);
+    }
+
+    private static async Task<List<(long Id, string Value, string? TxnId)>> FirstRowsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string destination, int limit,
+        CancellationToken cancellationToken)
+    {
+        var rows = new List<(long, string, string?)>();
+        if (limit <= 0)
+            return rows;
+        await using var select = new NpgsqlCommand(sql, connection, transaction);
+        select.Parameters.AddWithValue(destination);
+        select.Parameters.AddWithValue(limit);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        return rows;
+    }
+
+    // "type content": the type has no space (the writer's constants), the content is canonical JSON.
+    private static OutboundEdu EduOf(string typeAndContent)
+    {
+        var space = typeAndContent.IndexOf(' ', StringComparison.Ordinal);
+        return new OutboundEdu(typeAndContent[..space], JsonNode.Parse(typeAndContent.AsSpan(space + 1).ToString())!.AsObject());
     }
 
     /// <summary>
@@ -178,7 +207,7 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
         return ((long)(await counter.ExecuteScalarAsync(cancellationToken))!).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The destination answered <paramref name="txnId"/> (delivered or refused): its rows go, and its back-off ends.</summary>
+    /// <summary>The destination answered <paramref name="txnId"/> (delivered or refused): its rows (PDUs and durable EDUs) go, and its back-off ends.</summary>
     public async Task CompleteAsync(string destination, string txnId, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
@@ -186,6 +215,10 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
         delete.Parameters.Add(new NpgsqlParameter { Value = destination });
         delete.Parameters.Add(new NpgsqlParameter { Value = txnId });
         batch.BatchCommands.Add(delete);
+        var deleteEdus = new NpgsqlBatchCommand("DELETE FROM federation_outbox_edus WHERE destination = $1 AND txn_id = $2");
+        deleteEdus.Parameters.Add(new NpgsqlParameter { Value = destination });
+        deleteEdus.Parameters.Add(new NpgsqlParameter { Value = txnId });
+        batch.BatchCommands.Add(deleteEdus);
         var reset = new NpgsqlBatchCommand(
             "UPDATE federation_destinations SET failures = 0, retry_at = NULL WHERE destination = $1 AND failures > 0");
         reset.Parameters.Add(new NpgsqlParameter { Value = destination });

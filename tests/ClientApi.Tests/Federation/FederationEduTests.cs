@@ -272,7 +272,8 @@ public class InboundEduTests
 
 /// <summary>
 /// The EDUs A's federation sender sends for A's users: typing and public read receipts go to the
-/// servers joined to the room (a stand-in that records them); private receipts do not.
+/// servers joined to the room (a stand-in that records them); private receipts do not. To-device
+/// messages go to their recipients' servers, and wait in the outbox until those answer.
 /// </summary>
 public class OutboundEduTests
 {
@@ -368,5 +369,89 @@ public class OutboundEduTests
         await Task.Delay(300);
 
         Assert.That(EdusOf(remote, "m.typing").Select(c => c["user_id"]?.GetValue<string>()), Is.EqualTo(new[] { _alice.UserId }));
+    }
+
+    private async Task<RecordingRemoteServer> RemoteAsync()
+    {
+        var remote = await RecordingRemoteServer.StartAsync(RoomVersions.Default);
+        _remotes.Add(remote);
+        return remote;
+    }
+
+    private Task<MatrixResponse> SendToDeviceAsync(string txnId, JsonObject messages) =>
+        _alice.Client.PutAsync($"{RoomTestHelpers.V3}/sendToDevice/m.test/{txnId}", new JsonObject { ["messages"] = messages });
+
+    private static JsonObject ForDevice(string userId, string deviceId, string marker) =>
+        new() { [userId] = new JsonObject { [deviceId] = new JsonObject { ["marker"] = marker } } };
+
+    [Test]
+    public async Task A_local_users_to_device_message_reaches_the_recipients_server_as_m_direct_to_device()
+    {
+        var remote = await RemoteAsync();
+        var bob = $"@bob:{remote.ServerName}";
+
+        (await SendToDeviceAsync("td1", ForDevice(bob, "BOBDEVICE", "hello"))).Ok();
+        await Eventually.That(() => EdusOf(remote, "m.direct_to_device").Any(), Patience);
+
+        var edu = EdusOf(remote, "m.direct_to_device").Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(edu["sender"]?.GetValue<string>(), Is.EqualTo(_alice.UserId));
+            Assert.That(edu["type"]?.GetValue<string>(), Is.EqualTo("m.test"));
+            Assert.That(edu["message_id"]?.GetValue<string>(), Is.Not.Empty);
+            Assert.That(edu["messages"]?.ToJsonString(), Is.EqualTo(ForDevice(bob, "BOBDEVICE", "hello").ToJsonString()));
+        });
+    }
+
+    [Test]
+    public async Task A_to_device_message_sent_again_under_the_same_transaction_id_goes_out_once()
+    {
+        var remote = await RemoteAsync();
+        var bob = $"@bob:{remote.ServerName}";
+
+        (await SendToDeviceAsync("same", ForDevice(bob, "D", "once"))).Ok();
+        (await SendToDeviceAsync("same", ForDevice(bob, "D", "once"))).Ok();
+        (await SendToDeviceAsync("later", ForDevice(bob, "D", "later"))).Ok();
+        await Eventually.That(() => EdusOf(remote, "m.direct_to_device").Count() >= 2, Patience);
+        await Task.Delay(300);
+
+        Assert.That(EdusOf(remote, "m.direct_to_device").Select(e => e["messages"]![bob]!["D"]!["marker"]!.GetValue<string>()),
+            Is.EqualTo(new[] { "once", "later" }));
+    }
+
+    [Test]
+    public async Task A_to_device_message_for_a_failing_server_is_delivered_once_it_answers_again()
+    {
+        var remote = await RemoteAsync();
+        remote.Behaviour = RecordingRemoteServer.Mode.Fail;
+        var bob = $"@bob:{remote.ServerName}";
+
+        (await SendToDeviceAsync("kept", ForDevice(bob, "D", "kept"))).Ok();
+        await Eventually.That(() => remote.Refused.Count >= 2, Patience);
+        remote.Behaviour = RecordingRemoteServer.Mode.Accept;
+        await Eventually.That(() => EdusOf(remote, "m.direct_to_device").Any(), Patience);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(remote.Refused.SelectMany(t => t.Edus).Select(e => e["edu_type"]?.GetValue<string>()), Has.All.EqualTo("m.direct_to_device"));
+            Assert.That(EdusOf(remote, "m.direct_to_device").Select(e => e["messages"]![bob]!["D"]!["marker"]!.GetValue<string>()),
+                Is.EqualTo(new[] { "kept" }));
+        });
+    }
+
+    [Test]
+    public async Task A_to_device_message_for_local_and_remote_users_reaches_both()
+    {
+        var remote = await RemoteAsync();
+        var bob = $"@bob:{remote.ServerName}";
+        var since = (await _alice.SyncAsync()).NextBatch();
+        var messages = ForDevice(bob, "D", "both");
+        messages[_alice.UserId] = new JsonObject { ["*"] = new JsonObject { ["marker"] = "both" } };
+
+        (await SendToDeviceAsync("both", messages)).Ok();
+        await Eventually.That(() => EdusOf(remote, "m.direct_to_device").Any(), Patience);
+        var sync = await _alice.SyncAsync(since);
+
+        Assert.That(sync["to_device"]?["events"]?.AsArray().Select(e => e!["content"]!["marker"]!.GetValue<string>()), Is.EqualTo(new[] { "both" }));
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Cluster.Replication.Hosting;
 using Cluster.Replication.Notifier;
@@ -7,6 +8,7 @@ using Cluster.Shared.Configuration;
 using Cluster.Shared.Http;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.Json;
+using Cluster.Shared.Storage.Federation;
 using Cluster.Workers.StreamWriters.Common;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -16,8 +18,9 @@ namespace Cluster.Workers.StreamWriters.ToDevice;
 
 /// <summary>
 /// Queues send-to-device messages for local devices, one row per recipient device, together
-/// with the sender's transaction ID so that a retried request sends nothing twice. Runs on the
-/// instance that writes the to-device stream.
+/// with the sender's transaction ID so that a retried request sends nothing twice; messages for
+/// other servers' users go, in the same transaction, into the durable federation outbox as one
+/// <c>m.direct_to_device</c> EDU per server. Runs on the instance that writes the to-device stream.
 /// </summary>
 public sealed class ToDeviceSender(
     StreamHost<ToDeviceRow> stream, NpgsqlDataSource dataSource, StreamNotifier notifier,
@@ -31,16 +34,17 @@ public sealed class ToDeviceSender(
         SendAsync(sender, senderDevice, type, txnId, messages, cancellationToken);
 
     /// <summary>
-    /// Parses <c>messages</c> ({user ID: {device ID or "*": content}}) and queues them. Remote
-    /// users are skipped (federation is not built). Returns where the messages landed; null when
-    /// none were queued (a transaction ID this device used before, or no such devices).
+    /// Parses <c>messages</c> ({user ID: {device ID or "*": content}}) and queues them. Returns where
+    /// the local messages landed; null when none were queued for local devices (a transaction ID
+    /// this device used before, no such devices, or only remote users).
     /// </summary>
     public async Task<StreamWritten?> SendAsync(
         UserId sender, string senderDevice, string type, string txnId, JsonObject messages, CancellationToken cancellationToken)
     {
         var serverName = options.Value.ServerName;
         var local = new Dictionary<string, Dictionary<string, byte[]>>(StringComparer.Ordinal);
-        var remote = 0;
+        var remote = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        var remoteDevices = 0;
         foreach (var (userKey, devicesNode) in messages)
         {
             if (!UserId.TryParse(userKey, out var user))
@@ -55,18 +59,25 @@ public sealed class ToDeviceSender(
                 contents[deviceId] = CanonicalJson.Encode(contentObject);
             }
             if (user.ServerNameSpan.SequenceEqual(serverName))
+            {
                 local[user.ToString()] = contents;
-            else
-                remote++;
+                continue;
+            }
+            var server = user.ServerNameSpan.ToString();
+            if (!remote.TryGetValue(server, out var forServer))
+                remote[server] = forServer = [];
+            forServer[userKey] = devices.DeepClone();
+            remoteDevices += devices.Count;
         }
-        if (remote > 0)
-            logger.LogDebug("Dropped to-device messages for {RemoteUsers} remote users: federation is not built", remote);
+        if (remoteDevices > MaxRecipientDevices)
+            throw MatrixException.InvalidParam($"A request may reach at most {MaxRecipientDevices} devices.");
 
         var senderId = sender.ToString();
         var rows = await StreamTransaction.WriteAsync(stream, dataSource, async (connection, transaction, ct) =>
         {
             if (!await RecordTransactionAsync(connection, senderId, senderDevice, txnId, ct))
                 return [];
+            await DurableEduOutbox.EnqueueAsync(connection, transaction, DirectToDeviceEdus(senderId, type, remote), ct);
             var known = await KnownDevicesAsync(connection, local.Keys, ct);
             var data = new List<ToDeviceRow>();
             foreach (var (userId, contents) in local)
@@ -88,6 +99,33 @@ public sealed class ToDeviceSender(
         await OwnWrites.WaitUntilVisibleAsync(notifier, stream.Name, rows, cancellationToken);
         return StreamWritten.Of(stream.Name, rows);
     }
+
+    /// <summary>
+    /// One <c>m.direct_to_device</c> EDU per server (Server-Server API "Send-to-device messaging"):
+    /// <c>{sender, type, message_id, messages}</c>. The message ID is fresh: the receiver
+    /// deduplicates by it, and a retried transaction carries the same stored EDU.
+    /// </summary>
+    private List<DurableEdu> DirectToDeviceEdus(string senderId, string type, Dictionary<string, JsonObject> byServer)
+    {
+        var edus = new List<DurableEdu>(byServer.Count);
+        foreach (var (server, messages) in byServer)
+        {
+            var content = new JsonObject
+            {
+                ["sender"] = senderId,
+                ["type"] = type,
+                ["message_id"] = RandomNumberGenerator.GetHexString(32, lowercase: true),
+                ["messages"] = messages,
+            };
+            edus.Add(new DurableEdu(server, DirectToDeviceEduType, System.Text.Encoding.UTF8.GetString(CanonicalJson.Encode(content))));
+        }
+        if (edus.Count > 0)
+            logger.LogDebug("Queued to-device messages from {Sender} for {Servers} other servers", senderId, edus.Count);
+        return edus;
+    }
+
+    /// <summary>The EDU type of to-device messages between servers.</summary>
+    public const string DirectToDeviceEduType = "m.direct_to_device";
 
     private static async Task<bool> RecordTransactionAsync(
         NpgsqlConnection connection, string userId, string deviceId, string txnId, CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ namespace Cluster.Workers.FederationReader.Transactions.Edus;
 /// </summary>
 public sealed class InboundToDevice(IToDeviceSender sender, IOptions<ClusterOptions> cluster, ILogger<InboundToDevice> logger)
 {
-    public const string EduType = "m.direct_to_device";
+    public const string EduType = ToDeviceSender.DirectToDeviceEduType;
 
     /// <summary>
     /// The device the deduplication records a remote sender under: remote senders have no device
