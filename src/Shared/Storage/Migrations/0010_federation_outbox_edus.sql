@@ -15,3 +15,7 @@ CREATE TABLE federation_outbox_edus (
 );
 
 CREATE INDEX federation_outbox_edus_destination ON federation_outbox_edus (destination, edu_id);
+
+-- The background role forgets inbound transaction IDs (0009) older than a day:
+-- DELETE ... WHERE received_ts < $1 needs this rather than a scan of every transaction.
+CREATE INDEX federation_inbound_transactions_received ON federation_inbound_transactions (received_ts);
