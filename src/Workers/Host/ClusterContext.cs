@@ -42,6 +42,13 @@ public sealed class ClusterContext(ClusterTopology? topology, TopologyInstance? 
     /// </summary>
     public bool SendsTo(string destination) =>
         Topology is null || Instance is null || Topology.FederationSenderOf(destination) == Instance.Name;
+
+    /// <summary>
+    /// Whether this process processes the inbound PDUs of <paramref name="roomId"/>: in a
+    /// cluster, when the topology's federation readers shard the room here; alone, always.
+    /// </summary>
+    public bool ProcessesInboundPdusOf(string roomId) =>
+        Topology is null || Instance is null || Topology.InboundPduProcessorOf(roomId) == Instance.Name;
 }
 
 /// <summary>Which streams an instance of a topology writes: events if it persists, the others as <c>stream_writers</c> says.</summary>

@@ -221,6 +221,24 @@ public class TopologyTests
     }
 
     [Test]
+    public void Inbound_pdus_of_a_room_are_processed_by_one_federation_reader_and_rooms_spread_over_them()
+    {
+        var file = Valid();
+        var instances = file["instances"]!.AsArray();
+        instances.Add(JsonNode.Parse("""{ "name": "fed-1", "roles": ["federation_reader"], "listen": "127.0.0.1:8131", "internal": "127.0.0.1:9131" }"""));
+        instances.Add(JsonNode.Parse("""{ "name": "fed-2", "roles": ["federation_reader"], "listen": "127.0.0.1:8132", "internal": "127.0.0.1:9132" }"""));
+        var topology = Parse(file);
+        var owners = Enumerable.Range(0, 200).Select(i => topology.InboundPduProcessorOf($"!room{i}:example.org")).ToList();
+        Assert.That(owners, Is.EqualTo(Enumerable.Range(0, 200).Select(i => topology.InboundPduProcessorOf($"!room{i}:example.org"))));
+        Assert.That(owners.Count(o => o == "fed-1"), Is.InRange(70, 130));
+        Assert.That(owners, Has.All.AnyOf("fed-1", "fed-2"));
+    }
+
+    [Test]
+    public void A_topology_without_federation_readers_has_no_inbound_pdu_processor() =>
+        Assert.That(Parse(Valid()).InboundPduProcessorOf("!room:example.org"), Is.Null);
+
+    [Test]
     public void A_topology_without_federation_senders_has_no_sender_for_any_destination() =>
         Assert.That(Parse(Valid()).FederationSenderOf("example.org"), Is.Null);
 

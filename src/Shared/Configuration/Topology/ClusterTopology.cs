@@ -57,6 +57,18 @@ public sealed class ClusterTopology
     public string? FederationSenderOf(string destination) =>
         FederationSenders.Count == 0 ? null : FederationSenders[RoomShards.ShardOf(destination, FederationSenders.Count)];
 
+    /// <summary>
+    /// The federation reader that processes the PDUs other servers send in <paramref name="roomId"/>
+    /// (whichever reader took the transaction), by the persisters' stable hash over the instances
+    /// with the role in file order, so that one room's PDUs are processed in arrival order by one
+    /// process; null when the topology has none.
+    /// </summary>
+    public string? InboundPduProcessorOf(string roomId)
+    {
+        var readers = WithRole(Roles.FederationReader).ToList();
+        return readers.Count == 0 ? null : readers[RoomShards.ShardOf(roomId, readers.Count)].Name;
+    }
+
     public static ClusterTopology Load(string path)
     {
         string text;

@@ -12,8 +12,14 @@ public sealed record QueuedPdu(long Id, string Origin, string RoomId, string Eve
 public sealed class InboundPduStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     /// <summary>
-    /// Takes a transaction and queues its PDUs, atomically. False when the transaction was taken
-    /// before (nothing is queued again).
+    /// The PostgreSQL channel on which a taken transaction names each room it queued PDUs for
+    /// (delivered at commit): the federation reader that processes the room may be another process.
+    /// </summary>
+    public const string Channel = "federation_inbound_pdus";
+
+    /// <summary>
+    /// Takes a transaction and queues its PDUs, atomically, and announces their rooms on
+    /// <see cref="Channel"/>. False when the transaction was taken before (nothing is queued again).
     /// </summary>
     public async Task<bool> TakeTransactionAsync(
         string origin, string txnId, IReadOnlyList<(string RoomId, string EventId, byte[] Json)> pdus, CancellationToken cancellationToken)
@@ -44,6 +50,10 @@ public sealed class InboundPduStore(NpgsqlDataSource dataSource, TimeProvider ti
             queue.Parameters.AddWithValue(pdus.Select(p => p.Json).ToArray());
             queue.Parameters.AddWithValue(now);
             await queue.ExecuteNonQueryAsync(cancellationToken);
+            await using var notify = new NpgsqlCommand(
+                $"SELECT pg_notify('{Channel}', r) FROM (SELECT DISTINCT unnest($1::text[]) AS r) AS rooms", connection, transaction);
+            notify.Parameters.AddWithValue(pdus.Select(p => p.RoomId).ToArray());
+            await notify.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return true;

@@ -1,14 +1,23 @@
 using System.Collections.Concurrent;
+using Cluster.Shared.Storage;
 using Cluster.Shared.Storage.Federation;
+using Cluster.Workers.Host;
+using Npgsql;
 
 namespace Cluster.Workers.FederationReader.Transactions;
 
 /// <summary>
 /// Processes queued inbound PDUs (<see cref="InboundPduStore"/>): per room one at a time in
-/// arrival order, rooms side by side. /send wakes a room after queuing; at start every room with
-/// PDUs left over is woken. A PDU is deleted from the queue once processed, whatever the verdict.
+/// arrival order, rooms side by side. In a cluster only the rooms the topology's federation
+/// readers shard to this process (<see cref="ClusterContext.ProcessesInboundPdusOf"/>), whichever
+/// reader took the transaction: one process per room keeps the arrival order. /send wakes a room
+/// after queuing here, and through PostgreSQL (<see cref="InboundPduStore.Channel"/>) in the
+/// process that owns it; each time that listening starts, every owned room with PDUs left over is
+/// woken. A PDU is deleted from the queue once processed, whatever the verdict.
 /// </summary>
-public sealed class InboundPduQueue(InboundPduStore store, InboundPduProcessor processor, ILogger<InboundPduQueue> logger)
+public sealed class InboundPduQueue(
+    InboundPduStore store, InboundPduProcessor processor, NpgsqlDataSource dataSource, ClusterContext cluster,
+    TimeProvider clock, ILogger<InboundPduQueue> logger)
     : BackgroundService
 {
     private const int BatchSize = 20;
@@ -25,9 +34,11 @@ public sealed class InboundPduQueue(InboundPduStore store, InboundPduProcessor p
     /// <summary>A transaction's <paramref name="count"/> PDUs were queued.</summary>
     public void Took(int count) => Interlocked.Add(ref _taken, count);
 
-    /// <summary>New PDUs of <paramref name="roomId"/> are queued: process them.</summary>
+    /// <summary>New PDUs of <paramref name="roomId"/> are queued: process them if the room is this process's.</summary>
     public void Wake(string roomId)
     {
+        if (!cluster.ProcessesInboundPdusOf(roomId))
+            return;
         var drain = _drains.GetOrAdd(roomId, _ => new RoomDrain());
         lock (drain)
         {
@@ -39,18 +50,16 @@ public sealed class InboundPduQueue(InboundPduStore store, InboundPduProcessor p
         _ = Task.Run(() => DrainAsync(roomId, drain, _stopping));
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        try
-        {
-            foreach (var roomId in await store.RoomsWithQueuedAsync(stoppingToken))
-                Wake(roomId);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Could not read the rooms with inbound PDUs left from before the start");
-        }
+        return PostgresChannelListener.RunAsync(dataSource, InboundPduStore.Channel, WakeLeftOverAsync, Wake, clock, logger, stoppingToken);
+    }
+
+    private async Task WakeLeftOverAsync(CancellationToken cancellationToken)
+    {
+        foreach (var roomId in await store.RoomsWithQueuedAsync(cancellationToken))
+            Wake(roomId);
     }
 
     private async Task DrainAsync(string roomId, RoomDrain drain, CancellationToken cancellationToken)
