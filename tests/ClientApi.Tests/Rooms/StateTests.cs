@@ -18,6 +18,24 @@ public class StateTests : HomeserverFixture
     }
 
     [Test]
+    public async Task A_server_acl_that_bans_this_server_is_400_M_INVALID_PARAM()
+    {
+        var room = await _alice.CreateRoomAsync();
+        var response = await _alice.PutStateAsync(room, "m.room.server_acl", "",
+            new JsonObject { ["allow"] = new JsonArray("*"), ["deny"] = new JsonArray(Server.ServerName.Split(':')[0]) });
+        response.ExpectError(System.Net.HttpStatusCode.BadRequest, "M_INVALID_PARAM");
+    }
+
+    [Test]
+    public async Task A_server_acl_that_lets_this_server_in_is_set()
+    {
+        var room = await _alice.CreateRoomAsync();
+        var response = await _alice.PutStateAsync(room, "m.room.server_acl", "",
+            new JsonObject { ["allow"] = new JsonArray("*"), ["deny"] = new JsonArray("evil.example") });
+        Assert.That(response.Ok()["event_id"], Is.Not.Null);
+    }
+
+    [Test]
     public async Task Put_state_returns_an_event_id_and_get_returns_its_content()
     {
         var room = await _alice.CreateRoomAsync();

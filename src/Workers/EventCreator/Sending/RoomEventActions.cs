@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Cluster.Shared.Auth;
 using Cluster.Shared.Configuration;
 using Cluster.Shared.Events;
+using Cluster.Shared.Federation.Acl;
 using Cluster.Shared.Http;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.Storage.Events;
@@ -39,6 +40,9 @@ public sealed class RoomEventActions(
         var userId = requester.User.ToString();
         if (type == RoomEventTypes.CanonicalAlias && stateKey == "")
             await CheckCanonicalAliasesAsync(roomId, content, cancellationToken);
+        // An ACL that shuts this server out would cut the room off from it for good.
+        if (type == RoomEventTypes.ServerAcl && stateKey == "" && !ServerAcl.FromContent(content).Allows(options.Value.ServerName))
+            throw MatrixException.InvalidParam($"This server ACL would ban this server ({options.Value.ServerName}) from the room.");
         return await sender.SendAsync(new SendRequest(roomId, [(type, stateKey)], _ =>
             EventPlan.Send(new EventDraft(type, stateKey, userId, content))), cancellationToken);
     }
