@@ -96,6 +96,24 @@ public class MembershipAcrossServersTests
     }
 
     [Test]
+    public async Task A_direct_chat_created_with_a_user_of_another_server_reaches_their_sync_as_a_direct_invite()
+    {
+        var alice = await _a.RegisterUserAsync();
+        var bob = await _b.RegisterUserAsync();
+
+        var roomId = await alice.CreateRoomAsync(new JsonObject
+        {
+            ["preset"] = "trusted_private_chat", ["is_direct"] = true, ["invite"] = new JsonArray(bob.UserId),
+        });
+
+        var sync = await bob.SyncAsync();
+        var invite = sync["rooms"]?["invite"]?[roomId]?["invite_state"]?["events"]?.AsArray()
+            .Select(e => e!.AsObject()).FirstOrDefault(e => e["type"].Str() == "m.room.member" && e["state_key"].Str() == bob.UserId);
+        Assert.That(invite, Is.Not.Null, sync.ToJsonString());
+        Assert.That(invite!["content"]!["is_direct"]?.GetValue<bool>(), Is.True);
+    }
+
+    [Test]
     public async Task The_invite_the_inviting_server_stores_carries_the_invitees_servers_signature()
     {
         var alice = await _a.RegisterUserAsync();

@@ -42,8 +42,12 @@ public sealed class MembershipActions(
     }
 
     /// <summary>Invites <paramref name="invitee"/>; a user of another server through their server first (<see cref="RemoteInvites"/>).</summary>
-    public Task<SentEvent> InviteAsync(UserId inviter, string roomId, UserId invitee, string? reason, CancellationToken cancellationToken)
+    public Task<SentEvent> InviteAsync(
+        UserId inviter, string roomId, UserId invitee, string? reason, CancellationToken cancellationToken, bool isDirect = false)
     {
+        var content = Content(MembershipStates.Invite, reason);
+        if (isDirect)
+            content["is_direct"] = true;
         var target = invitee.ToString();
         var remote = remoteInvites.IsRemote(invitee);
         IReadOnlyCollection<(string Type, string StateKey)> keys = remote
@@ -56,7 +60,7 @@ public sealed class MembershipActions(
                 return EventPlan.AlreadyDone(room.Get(RoomEventTypes.Member, target)!.EventId);
             if (room.MembershipOf(target) == MembershipStates.Join)
                 throw MatrixException.Forbidden($"{target} is already in the room.");
-            return EventPlan.Send(new EventDraft(RoomEventTypes.Member, target, inviter.ToString(), Content(MembershipStates.Invite, reason)));
+            return EventPlan.Send(new EventDraft(RoomEventTypes.Member, target, inviter.ToString(), content));
         }, Exchange: remote ? remoteInvites.ExchangeAsync : null), cancellationToken);
     }
 
