@@ -24,12 +24,17 @@ public static class EventCreatorEndpoints
         app.MapClientPost("rooms/{roomId}/join", (HttpContext ctx, string roomId, JoinTargets targets, MembershipActions actions, RemoteRoomJoin remote) =>
             JoinAsync(ctx, RoomIdOf(ctx), targets, actions, remote)).RequireAccessToken();
 
-        app.MapClientPost("knock/{roomIdOrAlias}", async (HttpContext ctx, string roomIdOrAlias, MembershipActions actions) =>
+        // A room this server is in is knocked on here; any other through a resident server (make_knock/send_knock).
+        app.MapClientPost("knock/{roomIdOrAlias}", async (
+            HttpContext ctx, string roomIdOrAlias, JoinTargets targets, MembershipActions actions, RemoteRoomKnock remote) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-            var roomId = await actions.ResolveKnownRoomAsync(PathValues.Get(ctx, "roomIdOrAlias"), ctx.RequestAborted);
-            await actions.KnockAsync(ctx.Requester().User, roomId, RequestValues.Reason(body), ctx.RequestAborted);
-            return Results.Json(new JsonObject { ["room_id"] = roomId });
+            var target = await targets.ResolveAsync(ctx.Requester().User, PathValues.Get(ctx, "roomIdOrAlias"), ServerHints(ctx), ctx.RequestAborted);
+            if (target.Known)
+                await actions.KnockAsync(ctx.Requester().User, target.RoomId, RequestValues.Reason(body), ctx.RequestAborted);
+            else
+                await remote.KnockAsync(ctx.Requester().User, target.RoomId, target.Servers, RequestValues.Reason(body), ctx.RequestAborted);
+            return Results.Json(new JsonObject { ["room_id"] = target.RoomId });
         }).RequireAccessToken();
 
         app.MapClientPost("rooms/{roomId}/invite", async (HttpContext ctx, string roomId, MembershipActions actions) =>
@@ -40,10 +45,15 @@ public static class EventCreatorEndpoints
             return Empty();
         }).RequireAccessToken();
 
-        app.MapClientPost("rooms/{roomId}/leave", async (HttpContext ctx, string roomId, MembershipActions actions) =>
+        // An invite or knock in a room this server is not in is left through a resident server.
+        app.MapClientPost("rooms/{roomId}/leave", async (HttpContext ctx, string roomId, MembershipActions actions, RemoteRoomLeave remote) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-            await actions.LeaveAsync(ctx.Requester().User, RoomIdOf(ctx), RequestValues.Reason(body), ctx.RequestAborted);
+            var (user, room, reason) = (ctx.Requester().User, RoomIdOf(ctx), RequestValues.Reason(body));
+            if (await remote.FindAsync(user, room, ctx.RequestAborted) is { } outside)
+                await remote.LeaveAsync(user, outside, reason, ctx.RequestAborted);
+            else
+                await actions.LeaveAsync(user, room, reason, ctx.RequestAborted);
             return Empty();
         }).RequireAccessToken();
 
@@ -100,14 +110,19 @@ public static class EventCreatorEndpoints
         HttpContext ctx, string roomIdOrAlias, JoinTargets targets, MembershipActions actions, RemoteRoomJoin remote)
     {
         var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
-        var query = ctx.Request.Query;
-        var via = query["via"].Concat(query["server_name"]).OfType<string>().Where(s => s.Length is > 0 and <= 255).Take(RemoteRoomJoin.MaxServersTried).ToList();
-        var target = await targets.ResolveAsync(ctx.Requester().User, roomIdOrAlias, via, ctx.RequestAborted);
+        var target = await targets.ResolveAsync(ctx.Requester().User, roomIdOrAlias, ServerHints(ctx), ctx.RequestAborted);
         if (target.Known)
             await actions.JoinAsync(ctx.Requester().User, target.RoomId, RequestValues.Reason(body), ctx.RequestAborted);
         else
             await remote.JoinAsync(ctx.Requester().User, target.RoomId, target.Servers, RequestValues.Reason(body), ctx.RequestAborted);
         return Results.Json(new JsonObject { ["room_id"] = target.RoomId });
+    }
+
+    // The servers the client names to go through (via, and server_name as older clients send it).
+    private static List<string> ServerHints(HttpContext ctx)
+    {
+        var query = ctx.Request.Query;
+        return query["via"].Concat(query["server_name"]).OfType<string>().Where(s => s.Length is > 0 and <= 255).Take(RemoteRoomJoin.MaxServersTried).ToList();
     }
 
     private static async Task<IResult> CreateRoomAsync(HttpContext ctx, RoomCreator creator)

@@ -35,6 +35,10 @@ public sealed class EventCreatorModule : IRoleModule
         services.AddFederation(configuration);
         services.TryAddSingleton<JoinTargets>();
         services.TryAddSingleton<RemoteRoomJoin>();
+        services.TryAddSingleton<RemoteMembershipHandshake>();
+        services.TryAddSingleton<RemoteRoomKnock>();
+        services.TryAddSingleton<RemoteRoomLeave>();
+        services.TryAddSingleton<RemoteInvites>();
         services.TryAddSingleton<RoomCreator>();
         services.TryAddSingleton<MemberProfilePropagation>();
         services.AddMatrixRateLimiting(configuration);

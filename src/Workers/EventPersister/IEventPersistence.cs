@@ -40,9 +40,10 @@ public sealed record ReceivedPersistRequest(string RoomId, string RoomVersion, I
 /// One received event (its ID and canonical JSON as verified by the caller), and what the caller
 /// knows of it: held as an outlier; already rejected (its auth events refuse it); or the state
 /// before it, as another server gave it (a join's state, or a gap's), as (type, state_key, event ID).
-/// <see cref="InviteOutsideRoom"/>: an outlier invite of a local user to a room this server is not
-/// in, which still stands as that user's membership (their /sync lists it); the room's row is
-/// created from the request's room version when the room is unknown.
+/// <see cref="MembershipOutsideRoom"/>: an outlier membership of a local user in a room this server is
+/// not in (an invite from another server, a knock or a leave made through one), which still stands as
+/// that user's membership (their /sync lists it); the room's row is created from the request's room
+/// version when the room is unknown.
 /// </summary>
 public sealed record ReceivedEvent(
     string EventId,
@@ -50,7 +51,7 @@ public sealed record ReceivedEvent(
     bool Outlier = false,
     string? RejectionReason = null,
     IReadOnlyList<StateEntry>? StateBefore = null,
-    bool InviteOutsideRoom = false,
+    bool MembershipOutsideRoom = false,
     // The server whose user's membership event this is, when it handed it over for this server to
     // send on to the room's other servers (send_join, send_leave, send_knock).
     string? SendOnBehalfOf = null,

@@ -164,7 +164,7 @@ public sealed class LocalEventPersistence(
                     new ReceivedEventWrite(pdu, source.CanonicalJson, row.Position, row.WriterId, true, source.RejectionReason, false, null,
                         RecordsMembership: handedOverMembers.Contains(pdu.EventId)), cancellationToken);
                 placement.RememberOutlier(pdu);
-                if (source.InviteOutsideRoom)
+                if (source.MembershipOutsideRoom)
                     await writer.WriteMembershipOutsideRoomAsync(connection, transaction, pdu, row.Position, row.WriterId, cancellationToken);
                 outcomes[i] = new ReceivedEventOutcome(pdu.EventId, ReceivedEventStatus.Outlier, row.Position, row.WriterId, source.RejectionReason);
                 continue;
@@ -218,7 +218,7 @@ public sealed class LocalEventPersistence(
         NpgsqlConnection connection, NpgsqlTransaction transaction, ReceivedPersistRequest request, Pdu[] pdus,
         CancellationToken cancellationToken)
     {
-        if (request.Events.All(e => e.InviteOutsideRoom))
+        if (request.Events.All(e => e.MembershipOutsideRoom))
         {
             await writer.InsertRoomIfAbsentAsync(connection, transaction, request.RoomId, request.RoomVersion, null, cancellationToken);
             return;

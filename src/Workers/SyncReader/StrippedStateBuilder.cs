@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cluster.Shared.Events;
 using Cluster.Shared.Storage.Events;
 
 namespace Cluster.Workers.SyncReader;
@@ -24,9 +25,9 @@ public sealed class StrippedStateBuilder(RoomStateStore state, EventStore events
             stripped.Add(Strip(e));
         if (await events.GetEventAsync(membershipEventId, ct) is { } membership)
         {
-            // An invite from another server to a room this server is not in: the state the inviting
-            // server gave is all there is, kept in the event's unsigned section.
-            if (found.Count == 0 && membership.ParseJson()["unsigned"]?["invite_room_state"] is JsonArray given)
+            // An invite from another server, or a knock through one, in a room this server is not in:
+            // the state that server gave is all there is, kept in the event's unsigned section.
+            if (found.Count == 0 && RemoteStrippedState.Of(membership.ParseJson()) is { } given)
                 foreach (var e in given.OfType<JsonObject>())
                     stripped.Add(e.DeepClone());
             stripped.Add(Strip(membership));

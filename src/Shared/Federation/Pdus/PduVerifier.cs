@@ -38,10 +38,17 @@ public sealed class PduVerifier(ServerKeyRing keyRing, ILogger<PduVerifier> logg
     }
 
     /// <summary>Checks 2 and 3 for an event that has passed <see cref="IncomingPdu.TryParse"/>.</summary>
-    public async Task<PduCheckResult> CheckSignaturesAsync(Pdu pdu, CancellationToken ct)
+    public Task<PduCheckResult> CheckSignaturesAsync(Pdu pdu, CancellationToken ct) => CheckSignaturesAsync(pdu, [], ct);
+
+    /// <summary>
+    /// As <see cref="CheckSignaturesAsync(Pdu, CancellationToken)"/>, with <paramref name="alsoRequired"/>
+    /// signing too: an invite the invitee's server hands back countersigned, say.
+    /// </summary>
+    public async Task<PduCheckResult> CheckSignaturesAsync(Pdu pdu, IReadOnlyList<string> alsoRequired, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(pdu);
-        var required = PduSigners.Required(pdu);
+        ArgumentNullException.ThrowIfNull(alsoRequired);
+        var required = alsoRequired.Count == 0 ? PduSigners.Required(pdu) : PduSigners.Required(pdu).Concat(alsoRequired).Distinct(StringComparer.Ordinal).ToList();
         var result = required.Count > 0
             ? await CheckRequiredSignersAsync(pdu, required, ct)
             : await CheckAnySignerAsync(pdu, ct);

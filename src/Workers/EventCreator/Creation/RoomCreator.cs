@@ -15,11 +15,13 @@ namespace Cluster.Workers.EventCreator.Creation;
 /// <summary>
 /// POST /createRoom: builds the room's first events in the spec's order (create, the creator's
 /// join, power levels, canonical alias, the preset's rules, initial_state, name, topic, invites),
-/// checks each against the state the ones before it made, and persists them as one batch.
+/// checks each against the state the ones before it made, and persists them as one batch. Users of
+/// other servers are invited afterwards, one by one through their server (<see cref="RemoteInvites"/>),
+/// which must countersign each invite; one that fails leaves the room created without that invite.
 /// </summary>
 public sealed class RoomCreator(
     EventBuilder builder, IEventPersistence persistence, RoomAliasStore aliases, MemberProfiles profiles,
-    IOptions<ClusterOptions> options, ILogger<RoomCreator> logger)
+    MembershipActions memberships, RemoteInvites remoteInvites, IOptions<ClusterOptions> options, ILogger<RoomCreator> logger)
 {
     public async Task<string> CreateAsync(UserId creator, CreateRoomRequest request, CancellationToken cancellationToken)
     {
@@ -85,8 +87,8 @@ public sealed class RoomCreator(
                 await AddAsync(RoomEventTypes.Name, "", new JsonObject { ["name"] = name });
             if (request.Topic is { } topic)
                 await AddAsync(RoomEventTypes.Topic, "", new JsonObject { ["topic"] = topic });
-            // 8. Invites.
-            foreach (var invitee in request.Invites.Where(u => u != creator))
+            // 8. Invites of local users.
+            foreach (var invitee in request.Invites.Where(u => u != creator && !remoteInvites.IsRemote(u)))
             {
                 var content = new JsonObject { ["membership"] = MembershipStates.Invite };
                 if (request.IsDirect)
@@ -106,6 +108,17 @@ public sealed class RoomCreator(
         }
         logger.LogInformation("{UserId} created room {RoomId} (version {RoomVersion}, {EventCount} events)",
             sender, roomId, version.Id, batch.Count);
+        foreach (var invitee in request.Invites.Where(remoteInvites.IsRemote).Distinct())
+        {
+            try
+            {
+                await memberships.InviteAsync(creator, roomId, invitee, reason: null, cancellationToken, isDirect: request.IsDirect);
+            }
+            catch (MatrixException e)
+            {
+                logger.LogWarning("Inviting {Invitee} to the new room {RoomId} failed: {Reason}", invitee, roomId, e.Message);
+            }
+        }
         return roomId;
     }
 

@@ -10,31 +10,15 @@ namespace Cluster.Workers.EventCreator.Membership;
 
 /// <summary>
 /// The membership endpoints' logic: join, knock, invite, leave, kick, ban, unban and forget, each a
-/// membership event the auth rules then judge. Only rooms this server already takes part in can be
-/// joined or knocked on; joining over federation is not built yet.
+/// membership event the auth rules then judge, in rooms this server takes part in. Rooms it is not
+/// in are joined, knocked on and left through other servers (<see cref="RemoteRoomJoin"/>,
+/// <see cref="RemoteRoomKnock"/>, <see cref="RemoteRoomLeave"/>); users of other servers are
+/// invited through their server (<see cref="RemoteInvites"/>).
 /// </summary>
 public sealed class MembershipActions(
-    RoomEventSender sender, RoomStore rooms, RoomAliasStore aliases, RoomMembershipStore memberships, MemberProfiles profiles)
+    RoomEventSender sender, RoomMembershipStore memberships, MemberProfiles profiles,
+    RemoteInvites remoteInvites)
 {
-    /// <summary>Resolves a room ID or a local alias to a room this server knows; 404 M_NOT_FOUND otherwise.</summary>
-    public async Task<string> ResolveKnownRoomAsync(string roomIdOrAlias, CancellationToken cancellationToken)
-    {
-        string roomId;
-        if (roomIdOrAlias.StartsWith(RoomAlias.Sigil))
-        {
-            RequestValues.RoomAlias(roomIdOrAlias);
-            roomId = (await aliases.GetAsync(roomIdOrAlias, cancellationToken))?.RoomId
-                ?? throw MatrixException.NotFound($"Room alias {roomIdOrAlias} is not known here.");
-        }
-        else
-        {
-            roomId = RequestValues.RoomId(roomIdOrAlias, "room ID or alias").ToString();
-        }
-        if (await rooms.GetRoomAsync(roomId, cancellationToken) is null)
-            throw MatrixException.NotFound($"Room {roomId} is not known to this server (joining rooms over federation is not supported yet).");
-        return roomId;
-    }
-
     public async Task<SentEvent> JoinAsync(UserId user, string roomId, string? reason, CancellationToken cancellationToken)
     {
         var content = await profiles.JoinContentAsync(user, reason, cancellationToken);
@@ -57,18 +41,27 @@ public sealed class MembershipActions(
         }), cancellationToken);
     }
 
-    public Task<SentEvent> InviteAsync(UserId inviter, string roomId, UserId invitee, string? reason, CancellationToken cancellationToken)
+    /// <summary>Invites <paramref name="invitee"/>; a user of another server through their server first (<see cref="RemoteInvites"/>).</summary>
+    public Task<SentEvent> InviteAsync(
+        UserId inviter, string roomId, UserId invitee, string? reason, CancellationToken cancellationToken, bool isDirect = false)
     {
+        var content = Content(MembershipStates.Invite, reason);
+        if (isDirect)
+            content["is_direct"] = true;
         var target = invitee.ToString();
-        return sender.SendAsync(new SendRequest(roomId, [(RoomEventTypes.Member, target)], room =>
+        var remote = remoteInvites.IsRemote(invitee);
+        IReadOnlyCollection<(string Type, string StateKey)> keys = remote
+            ? [(RoomEventTypes.Member, target), (RoomEventTypes.Member, inviter.ToString()), .. RemoteInvites.StrippedStateKeys]
+            : [(RoomEventTypes.Member, target)];
+        return sender.SendAsync(new SendRequest(roomId, keys, room =>
         {
             // Spec: inviting someone already invited succeeds without a new event.
             if (room.MembershipOf(target) == MembershipStates.Invite)
                 return EventPlan.AlreadyDone(room.Get(RoomEventTypes.Member, target)!.EventId);
             if (room.MembershipOf(target) == MembershipStates.Join)
                 throw MatrixException.Forbidden($"{target} is already in the room.");
-            return EventPlan.Send(new EventDraft(RoomEventTypes.Member, target, inviter.ToString(), Content(MembershipStates.Invite, reason)));
-        }), cancellationToken);
+            return EventPlan.Send(new EventDraft(RoomEventTypes.Member, target, inviter.ToString(), content));
+        }, Exchange: remote ? remoteInvites.ExchangeAsync : null), cancellationToken);
     }
 
     /// <summary>Leaves, rejects an invite or withdraws a knock; the auth rules refuse it for anyone not joined, invited or knocking.</summary>

@@ -57,7 +57,7 @@ public sealed class RemoteRoomJoin(
             }
             catch (FederationRequestException e)
             {
-                refusal ??= new MatrixException(StatusCodes.Status502BadGateway, ErrCodes.Unknown, $"{server} could not be reached: {e.Message}");
+                refusal ??= RemoteMembershipErrors.Unreachable(resident, e);
                 logger.LogInformation("Joining {RoomId} through {Server} failed: {Reason}", roomId, server, e.Message);
             }
         }
@@ -70,7 +70,7 @@ public sealed class RemoteRoomJoin(
         var made = await federation.SendAsync(resident, HttpMethod.Get,
             $"/_matrix/federation/v1/make_join/{Uri.EscapeDataString(roomId)}/{Uri.EscapeDataString(userId)}?{VersionQuery}", null, cancellationToken);
         if (!made.IsSuccess)
-            throw Refused(resident, "make_join", made);
+            throw RemoteMembershipErrors.Refused(resident, "the join", made);
         if (made.Body?["event"] is not JsonObject template || !RoomVersions.TryGet(Pdu.StringOf(made.Body["room_version"]) ?? "1", out var version))
             throw new MatrixException(StatusCodes.Status502BadGateway, ErrCodes.Unknown, $"{resident} answered make_join without an event template of a known room version.");
         if (Pdu.StringOf(template["type"]) != RoomEventTypes.Member || Pdu.StringOf(template["state_key"]) != userId
@@ -95,7 +95,7 @@ public sealed class RemoteRoomJoin(
         var sent = await federation.SendAsync(resident, HttpMethod.Put,
             $"/_matrix/federation/v2/send_join/{Uri.EscapeDataString(roomId)}/{Uri.EscapeDataString(eventId)}", join, cancellationToken);
         if (!sent.IsSuccess)
-            throw Refused(resident, "send_join", sent);
+            throw RemoteMembershipErrors.Refused(resident, "the join", sent);
         if (sent.Body?["state"] is not JsonArray stateNodes || sent.Body["auth_chain"] is not JsonArray chainNodes
             || stateNodes.Count + chainNodes.Count > MaxStateEvents)
             throw new MatrixException(StatusCodes.Status502BadGateway, ErrCodes.Unknown, $"{resident} answered send_join without a usable state.");
@@ -137,19 +137,5 @@ public sealed class RemoteRoomJoin(
                 verified.Add(check.Pdu);
         }
         return verified;
-    }
-
-    private static MatrixException Refused(ServerName resident, string step, FederationResponse response)
-    {
-        var errcode = Pdu.StringOf(response.Body?["errcode"]);
-        var error = Pdu.StringOf(response.Body?["error"]) ?? $"HTTP {response.Status}";
-        return response.Status switch
-        {
-            StatusCodes.Status403Forbidden => MatrixException.Forbidden($"{resident} refused the join: {error}"),
-            StatusCodes.Status404NotFound => MatrixException.NotFound($"{resident} does not know the room ({errcode ?? step}: {error})."),
-            StatusCodes.Status400BadRequest when errcode == "M_INCOMPATIBLE_ROOM_VERSION" =>
-                new MatrixException(StatusCodes.Status400BadRequest, "M_INCOMPATIBLE_ROOM_VERSION", $"{resident}: {error}"),
-            _ => new MatrixException(StatusCodes.Status502BadGateway, ErrCodes.Unknown, $"{resident} answered {step} with {response.Status}: {error}"),
-        };
     }
 }

@@ -20,13 +20,16 @@ public sealed record EventPlan(EventDraft? Draft, string? ExistingEventId, strin
 /// <summary>
 /// A request to add one event to an existing room. <see cref="Plan"/> sees the room's state
 /// (the auth essentials plus <see cref="StateKeys"/>) and returns the event to send, or throws a
-/// <see cref="MatrixException"/> to refuse.
+/// <see cref="MatrixException"/> to refuse. <see cref="Exchange"/>, when given, takes the built and
+/// authorised event to another server first and returns the copy to persist (an invite of another
+/// server's user, which that server signs too); it runs under the room's lock, like the rest.
 /// </summary>
 public sealed record SendRequest(
     string RoomId,
     IReadOnlyCollection<(string Type, string StateKey)> StateKeys,
     Func<RoomContext, EventPlan> Plan,
-    ClientTransaction? Transaction = null);
+    ClientTransaction? Transaction = null,
+    Func<RoomContext, BuiltEvent, CancellationToken, Task<BuiltEvent>>? Exchange = null);
 
 /// <summary>The event a request produced or found: <see cref="Persisted"/> is null when nothing new was persisted.</summary>
 public sealed record SentEvent(string EventId, PersistedEvent? Persisted);
@@ -72,6 +75,8 @@ public sealed class RoomEventSender(
                 var decision = EventAuth.Check(built.Pdu, room.State);
                 if (!decision.Allowed)
                     throw MatrixException.Forbidden($"The event is not allowed: {decision.Reason}.");
+                if (request.Exchange is { } exchange)
+                    built = await exchange(room, built, cancellationToken);
             }
             catch (MatrixException) when (request.Transaction is not null)
             {

@@ -26,9 +26,6 @@ namespace Cluster.Workers.FederationReader.Membership;
 /// </summary>
 public static class InviteEndpoint
 {
-    /// <summary>Most stripped state events kept with an invite.</summary>
-    public const int MaxInviteRoomState = 20;
-
     public static void Map(IEndpointRouteBuilder endpoints) =>
         endpoints.MapPut("/_matrix/federation/v2/invite/{roomId}/{eventId}", async (
             HttpContext context, RoomStore rooms, RoomServerAcls acls, RoomMembershipStore memberships, PduVerifier verifier,
@@ -86,44 +83,12 @@ public static class InviteEndpoint
             var resident = room is not null && await memberships.IsServerJoinedAsync(roomId, ourName, ct);
             if (!resident)
             {
-                var kept = WithInviteRoomState(signed, body["invite_room_state"] as JsonArray);
+                var kept = RemoteStrippedState.Attach(signed, RemoteStrippedState.InviteKey, body["invite_room_state"] as JsonArray);
                 await persistence.PersistReceivedAsync(new ReceivedPersistRequest(roomId, version.Id,
-                    [new ReceivedEvent(eventId, CanonicalJson.Encode(kept), Outlier: true, InviteOutsideRoom: true)]), ct);
+                    [new ReceivedEvent(eventId, CanonicalJson.Encode(kept), Outlier: true, MembershipOutsideRoom: true)]), ct);
                 loggers.CreateLogger(typeof(InviteEndpoint)).LogInformation(
                     "{Inviter} invited {Invitee} to {RoomId}, a room this server is not in", inviter, invitee, roomId);
             }
             return Results.Json(new JsonObject { ["event"] = signed });
         }).RequireFederationAuth();
-
-    // The stripped state as clients see it (type, state_key, content, sender), bounded in count and
-    // size: what an inviting server sends is shown, not trusted, and must not outgrow an event.
-    private static JsonObject WithInviteRoomState(JsonObject signed, JsonArray? given)
-    {
-        var kept = (JsonObject)signed.DeepClone();
-        if (given is null)
-            return kept;
-        var stripped = new JsonArray();
-        foreach (var item in given.OfType<JsonObject>().Take(MaxInviteRoomState))
-        {
-            if (Pdu.StringOf(item["type"]) is not { } type || Pdu.StringOf(item["state_key"]) is not { } stateKey
-                || item["content"] is not JsonObject content || Pdu.StringOf(item["sender"]) is not { } sender)
-                continue;
-            stripped.Add(new JsonObject
-            {
-                ["type"] = type, ["state_key"] = stateKey, ["content"] = content.DeepClone(), ["sender"] = sender,
-            });
-        }
-        var unsigned = kept["unsigned"] as JsonObject ?? new JsonObject();
-        unsigned["invite_room_state"] = stripped;
-        kept["unsigned"] = unsigned;
-        try
-        {
-            if (CanonicalJson.Encode(kept).Length <= EventSizeLimits.MaxEventBytes)
-                return kept;
-        }
-        catch (CanonicalJsonException)
-        {
-        }
-        return (JsonObject)signed.DeepClone();
-    }
 }
