@@ -26,21 +26,7 @@ public static class FederatedRooms
     /// </summary>
     public static async Task ExchangeMessagesAsync(IReadOnlyList<Homeserver> servers, int messages, int deliverySeconds = 120)
     {
-        var users = new List<TestUser>();
-        foreach (var server in servers)
-            users.Add(await server.RegisterUserAsync());
-        var roomId = await users[0].CreatePublicRoomAsync();
-        for (var i = 1; i < servers.Count; i++)
-            (await users[i].Client.PostAsync($"/_matrix/client/v3/join/{RoomTestHelpers.Path(roomId)}?via={Uri.EscapeDataString(servers[0].ServerName)}",
-                new JsonObject())).Ok();
-        // Every server knows every member before counting: the joins travel too.
-        for (var i = 0; i < servers.Count; i++)
-        {
-            var user = users[i];
-            await WaitUntilAsync(async () =>
-                (await user.Client.GetAsync($"/_matrix/client/v3/rooms/{RoomTestHelpers.Path(roomId)}/joined_members")).Ok()["joined"]!.AsObject().Count == servers.Count,
-                $"server {i} lists all {servers.Count} members");
-        }
+        var (roomId, users) = await SharedRoomAsync(servers);
         var takenBefore = new long[servers.Count];
         for (var i = 0; i < servers.Count; i++)
             takenBefore[i] = await InboundPdusTakenAsync(servers[i]);
@@ -74,6 +60,31 @@ public static class FederatedRooms
                     $"server {i} took another number of PDUs than the other servers sent");
             }
         });
+    }
+
+    /// <summary>
+    /// A public room created by a new user of <c>servers[0]</c>, joined through that server by a
+    /// new user of every other server; returns once every server lists every member as joined.
+    /// The users are in the order of <paramref name="servers"/>.
+    /// </summary>
+    public static async Task<(string RoomId, IReadOnlyList<TestUser> Users)> SharedRoomAsync(IReadOnlyList<Homeserver> servers)
+    {
+        var users = new List<TestUser>();
+        foreach (var server in servers)
+            users.Add(await server.RegisterUserAsync());
+        var roomId = await users[0].CreatePublicRoomAsync();
+        for (var i = 1; i < servers.Count; i++)
+            (await users[i].Client.PostAsync($"/_matrix/client/v3/join/{RoomTestHelpers.Path(roomId)}?via={Uri.EscapeDataString(servers[0].ServerName)}",
+                new JsonObject())).Ok();
+        // Every server knows every member before anything is counted: the joins travel too.
+        for (var i = 0; i < servers.Count; i++)
+        {
+            var user = users[i];
+            await WaitUntilAsync(async () =>
+                (await user.Client.GetAsync($"/_matrix/client/v3/rooms/{RoomTestHelpers.Path(roomId)}/joined_members")).Ok()["joined"]!.AsObject().Count == servers.Count,
+                $"server {i} lists all {servers.Count} members");
+        }
+        return (roomId, users);
     }
 
     /// <summary>The event IDs of the room's timeline as <paramref name="user"/> pages back through it.</summary>

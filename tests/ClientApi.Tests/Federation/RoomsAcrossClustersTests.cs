@@ -1,4 +1,7 @@
+using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
+using Cluster.ClientApi.Tests.Rooms;
+using Cluster.ClientApi.Tests.Sync;
 using Cluster.ClusterTests.Fixtures;
 using NUnit.Framework.Interfaces;
 
@@ -25,22 +28,11 @@ public class RoomsAcrossClustersTests
             ["Cluster:Federation:Sender:MinBackoff"] = "00:00:00.200",
             ["Cluster:Federation:Sender:MaxBackoff"] = "00:00:02",
         };
-        var starting = new[]
-        {
-            FederatedServers.StartClusterAsync(settings),
-            FederatedServers.StartSingleProcessAsync(settings),
-            FederatedServers.StartClusterAsync(settings),
-        };
-        try
-        {
-            await Task.WhenAll(starting);
-        }
-        finally
-        {
-            // Whatever started is stopped at the end, even when another failed to start.
-            foreach (var started in starting.Where(t => t.IsCompletedSuccessfully))
-                _servers.Add(await started);
-        }
+        // One after another: a cluster starts its processes side by side already, and two at once
+        // on a small machine only make each process's start (and its health deadline) slower.
+        _servers.Add(await FederatedServers.StartClusterAsync(settings));
+        _servers.Add(await FederatedServers.StartSingleProcessAsync(settings));
+        _servers.Add(await FederatedServers.StartClusterAsync(settings));
     }
 
     [TearDown]
@@ -58,6 +50,32 @@ public class RoomsAcrossClustersTests
     {
         foreach (var server in _servers)
             await server.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Typing_on_one_cluster_shows_in_the_sync_of_the_other_servers_users()
+    {
+        // Out through the first cluster's federation sender (which follows the typing stream),
+        // in through the other servers' federation readers to their typing writers.
+        var (roomId, users) = await FederatedRooms.SharedRoomAsync(_servers);
+        var since = new string[users.Count];
+        for (var i = 1; i < users.Count; i++)
+            since[i] = (await users[i].SyncAsync()).NextBatch();
+
+        (await users[0].Client.PutAsync($"/_matrix/client/v3/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(users[0].UserId)}",
+            new JsonObject { ["typing"] = true, ["timeout"] = 30_000 })).Ok();
+
+        for (var i = 1; i < users.Count; i++)
+        {
+            var (user, from) = (users[i], since[i]);
+            await FederatedRooms.WaitUntilAsync(async () =>
+            {
+                var sync = await user.SyncAsync(from, timeoutMs: 1000);
+                from = sync.NextBatch();
+                return (sync.JoinedRoom(roomId)?["ephemeral"]?["events"]?.AsArray() ?? [])
+                    .Any(e => e!["type"].Str() == "m.typing" && e["content"]!["user_ids"]!.AsArray().Any(u => u.Str() == users[0].UserId));
+            }, $"server {i}'s user sees server 0's user typing");
+        }
     }
 
     [Test]
