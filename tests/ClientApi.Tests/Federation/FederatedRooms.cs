@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
@@ -31,10 +32,12 @@ public static class FederatedRooms
         for (var i = 0; i < servers.Count; i++)
             takenBefore[i] = await InboundPdusTakenAsync(servers[i]);
 
+        var clock = Stopwatch.StartNew();
         var sent = servers.Select(_ => new List<string>()).ToArray();
         for (var i = 0; i < messages; i++)
             sent[i % servers.Count].Add(await users[i % servers.Count].SendMessageAsync(roomId, $"message {i}"));
         var all = sent.SelectMany(s => s).ToHashSet();
+        var sending = clock.Elapsed;
 
         for (var i = 0; i < servers.Count; i++)
         {
@@ -42,6 +45,8 @@ public static class FederatedRooms
             await WaitUntilAsync(async () => (await TimelineIdsAsync(user, roomId)).IsSupersetOf(all),
                 $"server {i} has all {messages} messages", deliverySeconds);
         }
+        TestContext.Progress.WriteLine(
+            $"{messages} messages sent in {sending.TotalSeconds:F1} s; on every server {(clock.Elapsed - sending).TotalSeconds:F1} s later");
         var states = new List<IReadOnlyList<string>>();
         var taken = new long[servers.Count];
         for (var i = 0; i < servers.Count; i++)
