@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Cluster.ClientApi.Tests.Fixtures;
+using Cluster.ClusterTests.Fixtures;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -23,10 +24,29 @@ public static class FederatedServers
     {
         if (Homeserver.IsCluster)
             throw Homeserver.SkipAgainstCluster("starts several federating single-process servers");
+        return await StartSingleProcessAsync(extra, host);
+    }
+
+    /// <summary>A federating single process, whatever <see cref="Homeserver.ModeVariable"/> says.</summary>
+    public static async Task<Homeserver> StartSingleProcessAsync(IReadOnlyDictionary<string, string>? extra = null, string host = "127.0.0.1")
+    {
         var port = FreePort();
-        var settings = new Dictionary<string, string>
+        var settings = LoopbackSettings(extra);
+        settings["port"] = port.ToString();
+        return await Homeserver.StartSingleProcessAsync(settings, serverName: $"{host}:{port}");
+    }
+
+    /// <summary>
+    /// A federating worker cluster (<see cref="LocalClusterOptions.Federating"/>: federation reader,
+    /// sender, persister, creator each a process of its own), named after its router's address.
+    /// </summary>
+    public static Task<Homeserver> StartClusterAsync(IReadOnlyDictionary<string, string>? extra = null) =>
+        Homeserver.StartWorkerClusterAsync(LocalClusterOptions.Federating(), LoopbackSettings(extra));
+
+    private static Dictionary<string, string> LoopbackSettings(IReadOnlyDictionary<string, string>? extra)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
-            ["port"] = port.ToString(),
             ["Cluster:Federation:AllowPlainHttp"] = "true",
             // Under a loaded test run a first key fetch can be slow; one that fails must not make
             // every request of the next 30 s fail with it, as the production back-off would.
@@ -35,7 +55,7 @@ public static class FederatedServers
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
             settings[key] = value;
-        return await Homeserver.StartAsync(settings, serverName: $"{host}:{port}");
+        return settings;
     }
 
     private static int FreePort()

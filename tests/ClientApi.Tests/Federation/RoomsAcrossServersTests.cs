@@ -2,16 +2,22 @@ using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClientApi.Tests.Rooms;
 using Cluster.ClientApi.Tests.Sync;
-using Cluster.Shared.Storage.Events;
-using Cluster.Workers.FederationReader.Transactions;
+using Cluster.ClusterTests.Fixtures;
+using NUnit.Framework.Interfaces;
 
 namespace Cluster.ClientApi.Tests.Federation;
 
 /// <summary>
 /// Three homeservers on loopback share one room: users of B and C join a room created on A
 /// through A (make_join/send_join), messages from every server reach every other, every server
-/// ends with the same events, and each event arrives at each other server exactly once.
+/// ends with the same events and room state, and each event arrives at each other server exactly once.
+/// By default the three are single processes. Against a cluster (<c>HOMESERVER_UNDER_TEST=cluster</c>)
+/// A and C are worker clusters and B the single process: each cluster has its own database and
+/// Redis channel, sits behind its router and is named after it, and runs its federation reader,
+/// federation sender, event persister and event creator as processes of their own, so A's
+/// handshakes and every inbound PDU and EDU cross from the federation reader to another process.
 /// </summary>
+[NonParallelizable]
 public class RoomsAcrossServersTests
 {
     private readonly List<Homeserver> _servers = [];
@@ -19,12 +25,29 @@ public class RoomsAcrossServersTests
     [OneTimeSetUp]
     public async Task StartServers()
     {
-        for (var i = 0; i < 3; i++)
-            _servers.Add(await FederatedServers.StartAsync(new Dictionary<string, string>
-            {
-                ["Cluster:Federation:Sender:MinBackoff"] = "00:00:00.200",
-                ["Cluster:Federation:Sender:MaxBackoff"] = "00:00:02",
-            }));
+        var settings = new Dictionary<string, string>
+        {
+            ["Cluster:Federation:Sender:MinBackoff"] = "00:00:00.200",
+            ["Cluster:Federation:Sender:MaxBackoff"] = "00:00:02",
+        };
+        // One after another: a cluster starts its processes side by side already, and two at once
+        // on a small machine only make each process's start (and its health deadline) slower.
+        _servers.Add(await StartAsync(cluster: Homeserver.IsCluster, settings));
+        _servers.Add(await StartAsync(cluster: false, settings));
+        _servers.Add(await StartAsync(cluster: Homeserver.IsCluster, settings));
+    }
+
+    private static Task<Homeserver> StartAsync(bool cluster, IReadOnlyDictionary<string, string> settings) =>
+        cluster ? FederatedServers.StartClusterAsync(settings) : FederatedServers.StartSingleProcessAsync(settings);
+
+    [TearDown]
+    public void PrintClusterOutputOnFailure()
+    {
+        if (TestContext.CurrentContext.Result.Outcome.Status != TestStatus.Failed)
+            return;
+        foreach (var cluster in _servers.Select(s => s.WorkerCluster).OfType<LocalCluster>())
+            foreach (var instance in cluster.Topology.Instances)
+                TestContext.Out.WriteLine($"===== {cluster.ServerName} {instance.Name}\n{string.Join('\n', cluster.Output(instance.Name).Split('\n').TakeLast(40))}");
     }
 
     [OneTimeTearDown]
@@ -32,23 +55,6 @@ public class RoomsAcrossServersTests
     {
         foreach (var server in _servers)
             await server.DisposeAsync();
-    }
-
-    private static async Task<IReadOnlySet<string>> TimelineIdsAsync(Homeserver server, TestUser user, string roomId)
-    {
-        var page = (await user.Client.GetAsync($"/_matrix/client/v3/rooms/{RoomTestHelpers.Path(roomId)}/messages?dir=b&limit=1000")).Ok();
-        return page["chunk"]!.AsArray().Select(e => e!["event_id"].Str()).ToHashSet();
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Timed out waiting until {what}");
-            await Task.Delay(100);
-        }
     }
 
     [Test]
@@ -65,57 +71,41 @@ public class RoomsAcrossServersTests
         Assert.That(members["joined"]!.AsObject().ContainsKey(bob.UserId), Is.True, "A does not list B's user as joined");
 
         var fromAlice = await alice.SendMessageAsync(roomId, "hello B");
-        await WaitUntilAsync(async () => (await TimelineIdsAsync(b, bob, roomId)).Contains(fromAlice), "alice's message reaches B");
+        await FederatedRooms.WaitUntilAsync(async () => (await FederatedRooms.TimelineIdsAsync(bob, roomId)).Contains(fromAlice), "alice's message reaches B");
         var fromBob = await bob.SendMessageAsync(roomId, "hello A");
-        await WaitUntilAsync(async () => (await TimelineIdsAsync(a, alice, roomId)).Contains(fromBob), "bob's message reaches A");
+        await FederatedRooms.WaitUntilAsync(async () => (await FederatedRooms.TimelineIdsAsync(alice, roomId)).Contains(fromBob), "bob's message reaches A");
 
         var sync = await bob.SyncAsync();
         Assert.That(sync.JoinedRoom(roomId)?.Timeline().Select(e => e["event_id"].Str()), Does.Contain(fromAlice));
     }
 
     [Test]
-    public async Task Three_servers_exchange_300_messages_and_each_event_arrives_at_each_server_once()
+    public async Task Typing_on_the_rooms_server_shows_in_the_sync_of_the_other_servers_users()
     {
-        var users = new List<TestUser>();
-        foreach (var server in _servers)
-            users.Add(await server.RegisterUserAsync());
-        var roomId = await users[0].CreatePublicRoomAsync();
-        for (var i = 1; i < 3; i++)
-            (await users[i].Client.PostAsync($"/_matrix/client/v3/join/{RoomTestHelpers.Path(roomId)}?via={Uri.EscapeDataString(_servers[0].ServerName)}",
-                new JsonObject())).Ok();
-        // Every server knows every member before counting: the joins travel too.
-        for (var i = 0; i < 3; i++)
-        {
-            var (server, user) = (_servers[i], users[i]);
-            await WaitUntilAsync(async () =>
-                (await user.Client.GetAsync($"/_matrix/client/v3/rooms/{RoomTestHelpers.Path(roomId)}/joined_members")).Ok()["joined"]!.AsObject().Count == 3,
-                $"server {i} lists all three members");
-        }
-        var takenBefore = _servers.Select(s => s.Service<InboundPduQueue>().Taken).ToArray();
+        // Out through A's federation sender (which follows the typing stream), in through the
+        // other servers' federation readers to their typing writers.
+        var (roomId, users) = await FederatedRooms.SharedRoomAsync(_servers);
+        var since = new string[users.Count];
+        for (var i = 1; i < users.Count; i++)
+            since[i] = (await users[i].SyncAsync()).NextBatch();
 
-        var sent = new List<string>[3] { [], [], [] };
-        for (var i = 0; i < 300; i++)
-            sent[i % 3].Add(await users[i % 3].SendMessageAsync(roomId, $"message {i}"));
-        var all = sent.SelectMany(s => s).ToHashSet();
+        (await users[0].Client.PutAsync($"/_matrix/client/v3/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(users[0].UserId)}",
+            new JsonObject { ["typing"] = true, ["timeout"] = 30_000 })).Ok();
 
-        for (var i = 0; i < 3; i++)
+        for (var i = 1; i < users.Count; i++)
         {
-            var (server, user) = (_servers[i], users[i]);
-            await WaitUntilAsync(async () => (await TimelineIdsAsync(server, user, roomId)).IsSupersetOf(all), $"server {i} has all 300 messages", 120);
-        }
-        var states = new List<IReadOnlyList<StateEntry>>();
-        foreach (var server in _servers)
-            states.Add(await server.Service<RoomStateStore>().GetCurrentStateIdsAsync(roomId, CancellationToken.None));
-        Assert.Multiple(() =>
-        {
-            Assert.That(states[1], Is.EqualTo(states[0]), "B's room state differs from A's");
-            Assert.That(states[2], Is.EqualTo(states[0]), "C's room state differs from A's");
-            for (var i = 0; i < 3; i++)
+            var (user, from) = (users[i], since[i]);
+            await FederatedRooms.WaitUntilAsync(async () =>
             {
-                var fromOthers = sent.Where((_, j) => j != i).Sum(s => s.Count);
-                Assert.That(_servers[i].Service<InboundPduQueue>().Taken - takenBefore[i], Is.EqualTo(fromOthers),
-                    $"server {i} took another number of PDUs than the other servers sent");
-            }
-        });
+                var sync = await user.SyncAsync(from, timeoutMs: 1000);
+                from = sync.NextBatch();
+                return (sync.JoinedRoom(roomId)?["ephemeral"]?["events"]?.AsArray() ?? [])
+                    .Any(e => e!["type"].Str() == "m.typing" && e["content"]!["user_ids"]!.AsArray().Any(u => u.Str() == users[0].UserId));
+            }, $"server {i}'s user sees server 0's user typing");
+        }
     }
+
+    [Test]
+    public Task Three_servers_exchange_300_messages_and_each_event_arrives_at_each_server_once() =>
+        FederatedRooms.ExchangeMessagesAsync(_servers, messages: 300);
 }

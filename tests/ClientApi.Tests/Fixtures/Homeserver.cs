@@ -58,19 +58,30 @@ public sealed class Homeserver : IAsyncDisposable
 
     public string DatabaseConnectionString => _database?.ConnectionString ?? _cluster!.DatabaseConnectionString;
 
+    /// <summary>The worker cluster's processes, when the server is one; null for the single process.</summary>
+    public LocalCluster? WorkerCluster => _cluster;
+
     /// <summary>Starts a server; <paramref name="settings"/> are extra configuration keys ("Cluster:X" = "y").</summary>
     /// <param name="services">Extra registrations, for tests that observe a seam (e.g. a test double of a listener).</param>
     public static async Task<Homeserver> StartAsync(
         IReadOnlyDictionary<string, string>? settings = null, string serverName = DefaultServerName,
         Action<IServiceCollection>? services = null)
     {
-        // Open registration unless the test says otherwise: most tests register their users.
-        var merged = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Cluster:Registration:Enabled"] = "true" };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-            merged[key] = value;
+        var merged = WithOpenRegistration(settings);
         if (IsCluster)
             return await StartClusterAsync(merged, serverName, services);
+        return await StartSingleProcessAsync(merged, serverName, services);
+    }
 
+    /// <summary>
+    /// The single process, whatever <see cref="ModeVariable"/> says: for tests that put servers of
+    /// both kinds side by side.
+    /// </summary>
+    public static async Task<Homeserver> StartSingleProcessAsync(
+        IReadOnlyDictionary<string, string>? settings = null, string serverName = DefaultServerName,
+        Action<IServiceCollection>? services = null)
+    {
+        var merged = WithOpenRegistration(settings);
         var database = await TestDatabase.CreateAsync();
         var args = new List<string>
         {
@@ -92,6 +103,28 @@ public sealed class Homeserver : IAsyncDisposable
             throw;
         }
         return new Homeserver(app, database, [.. args], services, serverName);
+    }
+
+    /// <summary>
+    /// A worker cluster of <paramref name="options"/>' shape behind its router (which must be
+    /// started), whatever <see cref="ModeVariable"/> says; named as the options say.
+    /// </summary>
+    public static async Task<Homeserver> StartWorkerClusterAsync(
+        LocalClusterOptions options, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        if (!options.WithRouter)
+            throw new ArgumentException("A homeserver under test is spoken to through its router.", nameof(options));
+        var cluster = await LocalCluster.StartAsync(options, WithOpenRegistration(settings));
+        return new Homeserver(null, null, cluster, cluster.RouterUri, cluster.ServerName);
+    }
+
+    // Open registration unless the test says otherwise: most tests register their users.
+    private static Dictionary<string, string> WithOpenRegistration(IReadOnlyDictionary<string, string>? settings)
+    {
+        var merged = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Cluster:Registration:Enabled"] = "true" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            merged[key] = value;
+        return merged;
     }
 
     private static async Task<WebApplication> StartAppAsync(string[] args, Action<IServiceCollection>? services)

@@ -67,18 +67,19 @@ public sealed class LocalCluster : IAsyncDisposable
             await File.WriteAllTextAsync(topologyPath, TopologyJson(options).ToJsonString(new JsonSerializerOptions { WriteIndented = true }),
                 cancellationToken);
             var topology = ClusterTopology.Load(topologyPath);
+            var serverName = options.NamedAfterRouter ? topology.Router.Listen.ToString() : options.ServerName;
             var environment = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["Cluster__Postgres"] = database.ConnectionString,
                 ["Cluster__Redis"] = BackingServices.Redis,
                 ["Cluster__RedisChannel"] = $"local-cluster.{database.Name}",
-                ["Cluster__ServerName"] = options.ServerName,
+                ["Cluster__ServerName"] = serverName,
                 ["Cluster__Registration__Enabled"] = "true",
                 ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             };
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
                 environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-            cluster = new LocalCluster(database, directory, topology, topologyPath, options.ServerName, environment);
+            cluster = new LocalCluster(database, directory, topology, topologyPath, serverName, environment);
 
             await cluster.StartInstanceAsync(MainName, cancellationToken);
             await Task.WhenAll(topology.Instances.Where(i => i.Name != MainName)
@@ -244,6 +245,7 @@ public sealed class LocalCluster : IAsyncDisposable
             ["cluster_secret"] = RandomNumberGenerator.GetHexString(48, lowercase: true),
             ["instances"] = instances,
             ["stream_writers"] = streamWriters,
+            ["federation_senders"] = new JsonArray([.. specs.Where(s => s.Roles.Contains(Roles.FederationSender)).Select(s => (JsonNode)s.Name)]),
             ["router"] = new JsonObject { ["listen"] = $"127.0.0.1:{ports[^1]}" },
         };
     }

@@ -32,7 +32,11 @@ public sealed class InboundPduQueue(
     public long Taken => Interlocked.Read(ref _taken);
 
     /// <summary>A transaction's <paramref name="count"/> PDUs were queued.</summary>
-    public void Took(int count) => Interlocked.Add(ref _taken, count);
+    public void Took(int count)
+    {
+        Interlocked.Add(ref _taken, count);
+        InboundPduMetrics.RecordTaken(count);
+    }
 
     /// <summary>New PDUs of <paramref name="roomId"/> are queued: process them if the room is this process's.</summary>
     public void Wake(string roomId)
