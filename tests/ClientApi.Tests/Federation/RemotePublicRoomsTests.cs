@@ -76,6 +76,15 @@ public class RemotePublicRoomsTests
     }
 
     [Test]
+    public async Task Get_with_another_server_needs_an_access_token()
+    {
+        using var anonymous = _a.NewClient();
+        var response = await anonymous.GetAsync($"/_matrix/client/v3/publicRooms?server={Uri.EscapeDataString(_b.ServerName)}");
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Unauthorized), response.Body?.ToJsonString());
+        Assert.That(response.ErrCode, Is.EqualTo("M_MISSING_TOKEN"));
+    }
+
+    [Test]
     public async Task A_malformed_server_name_is_400_M_INVALID_PARAM()
     {
         var response = await GetAsync("not a server!");

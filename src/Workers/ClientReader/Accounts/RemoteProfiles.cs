@@ -60,7 +60,7 @@ public sealed class RemoteProfiles(FederationClient federation, TimeProvider clo
         catch (FederationRequestException e)
         {
             logger.LogInformation("Fetching the profile of {UserId} failed: {Reason}", user, e.Message);
-            return Entry.Failed(RemoteAnswers.Unreachable(user.ServerName, $"the profile of {user}", e));
+            return Entry.Failed(RemoteAnswers.Unreachable(user.ServerName, $"the profile of {user}"));
         }
         if (!response.IsSuccess)
         {

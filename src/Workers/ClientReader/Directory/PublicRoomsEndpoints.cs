@@ -16,14 +16,20 @@ internal static class PublicRoomsEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        // The spec lets servers require authentication for the GET form; ours does not.
-        app.MapClientGet("publicRooms", async (HttpContext context, RoomDirectoryStore store, RemotePublicRooms remote, IOptions<ClusterOptions> options) =>
+        // The spec lets servers require authentication for the GET form; ours does for another
+        // server's directory only, as Synapse does: anyone may read ours, but only users may make
+        // this server send requests elsewhere.
+        app.MapClientGet("publicRooms", async (
+            HttpContext context, RoomDirectoryStore store, RemotePublicRooms remote, IAccessTokenValidator tokens, IOptions<ClusterOptions> options) =>
         {
             var query = context.Request.Query;
             var limit = PublicRoomsListing.ParseLimit(query["limit"].ToString());
             var since = query["since"].ToString();
             if (OtherServer(query["server"], options.Value.ServerName) is { } server)
+            {
+                await RequireUserAsync(context, tokens);
                 return Results.Json(await remote.GetAsync(server, limit, since, context.RequestAborted));
+            }
             return await PublicRoomsListing.ListAsync(store, limit, since, null, context.RequestAborted);
         });
 
@@ -36,6 +42,13 @@ internal static class PublicRoomsEndpoints
                 return Results.Json(await remote.PostAsync(server.Value, RemoteBody(body, limit, since, term), context.RequestAborted));
             return await PublicRoomsListing.ListAsync(store, limit, since, term, context.RequestAborted);
         }).RequireAccessToken();
+    }
+
+    private static async Task RequireUserAsync(HttpContext context, IAccessTokenValidator tokens)
+    {
+        if (AccessTokenAuthentication.ReadToken(context.Request) is not { Length: > 0 } token)
+            throw MatrixException.MissingToken();
+        _ = await tokens.ValidateAsync(token, context.RequestAborted) ?? throw MatrixException.UnknownToken();
     }
 
     /// <summary>The server a <c>server</c> parameter names when it is not this one; a name that is not a server name is a 400.</summary>

@@ -47,7 +47,7 @@ public sealed class RemotePublicRooms(FederationClient federation, ILogger<Remot
         catch (FederationRequestException e)
         {
             logger.LogInformation("Reading the room directory of {Server} failed: {Reason}", server, e.Message);
-            throw RemoteAnswers.Unreachable(server, what, e);
+            throw RemoteAnswers.Unreachable(server, what);
         }
         if (!response.IsSuccess)
         {

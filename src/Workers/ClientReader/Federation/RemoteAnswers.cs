@@ -13,8 +13,9 @@ namespace Cluster.Workers.ClientReader.Federation;
 /// </summary>
 public static class RemoteAnswers
 {
-    public static MatrixException Unreachable(ServerName server, string what, FederationRequestException e) =>
-        BadGateway($"Failed to fetch {what}: {server} could not be reached ({e.Message}).");
+    /// <summary>The details (DNS, connection, TLS) are for the log, not the client: they describe this server's network.</summary>
+    public static MatrixException Unreachable(ServerName server, string what) =>
+        BadGateway($"Failed to fetch {what}: {server} could not be reached.");
 
     public static MatrixException Malformed(ServerName server, string what) =>
         BadGateway($"Failed to fetch {what}: {server}'s answer is not of the expected shape.");

@@ -86,7 +86,17 @@ public sealed class RoomBackfill(
             var verified = await VerifyAsync(pdus, version, roomId, cancellationToken);
             if (verified.Count == 0)
                 continue;
-            var added = await StoreAsync(roomId, version, verified, visibilityAbove, cancellationToken);
+            int added;
+            try
+            {
+                added = await StoreAsync(roomId, version, verified, visibilityAbove, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The page the client asked for is still served, without what could not be stored.
+                logger.LogWarning(e, "Storing {Count} backfilled event(s) of {RoomId} failed", verified.Count, roomId);
+                return 0;
+            }
             logger.LogInformation("Backfilled {Count} event(s) of {RoomId} from {Server} ({Received} received, {Verified} verified)",
                 added, roomId, server, pdus.Count, verified.Count);
             return added;
