@@ -114,6 +114,33 @@ public class MessagesBackfillTests
     }
 
     [Test]
+    public async Task When_the_rooms_server_is_gone_the_history_ends_at_the_join()
+    {
+        var c = await FederatedServers.StartAsync();
+        string roomId;
+        TestUser bob;
+        try
+        {
+            var carol = await c.RegisterUserAsync();
+            roomId = await carol.CreatePublicRoomAsync();
+            await carol.SendMessageAsync(roomId, "before the join");
+            bob = await _b.RegisterUserAsync();
+            (await bob.Client.PostAsync($"/_matrix/client/v3/join/{RoomTestHelpers.Path(roomId)}?server_name={Uri.EscapeDataString(c.ServerName)}",
+                new JsonObject())).Ok();
+        }
+        finally
+        {
+            await c.DisposeAsync();
+        }
+        var page = (await bob.Client.GetAsync($"/_matrix/client/v3/rooms/{RoomTestHelpers.Path(roomId)}/messages?dir=b&limit=10")).Ok();
+        Assert.Multiple(() =>
+        {
+            Assert.That(page["chunk"]!.AsArray().Select(e => e!["type"].Str()), Does.Contain("m.room.member"));
+            Assert.That(page["end"], Is.Null, "the history goes on although nothing more could be fetched");
+        });
+    }
+
+    [Test]
     public async Task A_room_known_only_here_ends_at_its_first_event_without_asking_anyone()
     {
         var carol = await _b.RegisterUserAsync();
