@@ -1,6 +1,7 @@
 using Cluster.Shared.Federation;
 using Cluster.Shared.Storage.Events;
 using Cluster.Shared.Storage.Directory;
+using Cluster.Workers.FederationReader.Devices;
 using Cluster.Workers.FederationReader.Directory;
 using Cluster.Workers.FederationReader.Keys;
 using Cluster.Workers.FederationReader.Membership;
@@ -18,7 +19,7 @@ namespace Cluster.Workers.FederationReader;
 
 /// <summary>
 /// The federation API other servers call: this server's keys, the notary, version, and the
-/// authenticated queries built so far (profile, room alias directory), the public room directory,
+/// authenticated queries built so far (profile, room alias directory, a user's devices), the public room directory,
 /// reads of rooms' events and state (/event, /state, /state_ids, /backfill, /get_missing_events),
 /// inbound transactions (/send: PDUs queued, then checked and persisted in the background;
 /// typing, receipts and to-device EDUs applied through the streams' writers), and the membership
@@ -51,6 +52,7 @@ public sealed class FederationReaderModule : IRoleModule
         KeyEndpoints.Map(endpoints);
         NotaryEndpoints.Map(endpoints);
         ProfileQueryEndpoint.Map(endpoints);
+        UserDevicesEndpoint.Map(endpoints);
         DirectoryQueryEndpoint.Map(endpoints);
         PublicRoomsFederationEndpoint.Map(endpoints);
         SendTransactionEndpoint.Map(endpoints);

@@ -13,7 +13,7 @@ public sealed record DestinationBacklog(string Destination, int Failures, DateTi
 
 /// <summary>
 /// The transaction a destination is to get next: its ID, its events in order, and its durable
-/// EDUs (migration 0010) in order. <see cref="IsRetry"/>: it was stamped (and sent) before, so it
+/// EDUs (migration 0011) in order. <see cref="IsRetry"/>: it was stamped (and sent) before, so it
 /// goes again as it was.
 /// </summary>
 public sealed record PendingTransaction(string TxnId, IReadOnlyList<string> EventIds, IReadOnlyList<OutboundEdu> Edus, bool IsRetry);

@@ -181,14 +181,15 @@ public class ProfileTests
     }
 
     [Test]
-    public async Task Profile_of_remote_user_is_404_M_NOT_FOUND()
+    public async Task Profile_of_a_user_whose_server_cannot_be_found_is_502_M_UNKNOWN()
     {
         using var anonymous = _server.NewClient();
 
-        var response = await anonymous.GetAsync(Profile("@someone:remote.example"));
+        // .invalid never resolves (RFC 6761): the profile query to the user's server cannot be sent.
+        var response = await anonymous.GetAsync(Profile("@someone:remote.invalid"));
 
-        response.Expect(HttpStatusCode.NotFound);
-        Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
+        response.Expect(HttpStatusCode.BadGateway);
+        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
     }
 
     [TestCase("..%2F..")]

@@ -51,10 +51,12 @@ public class PublicRoomsInputTests : HomeserverFixture
     }
 
     [Test]
-    public async Task Another_servers_directory_is_404_until_federation_exists()
+    public async Task The_directory_of_a_server_that_cannot_be_found_is_502_M_UNKNOWN()
     {
-        var response = await _alice.Client.GetAsync("/_matrix/client/v3/publicRooms?server=elsewhere.example");
-        Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
+        // .invalid never resolves (RFC 6761).
+        var response = await _alice.Client.GetAsync("/_matrix/client/v3/publicRooms?server=elsewhere.invalid");
+        Assert.That((int)response.Status, Is.EqualTo(502), response.Body?.ToJsonString());
+        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
     }
 
     [Test]

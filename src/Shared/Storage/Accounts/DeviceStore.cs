@@ -73,6 +73,17 @@ public sealed class DeviceStore(NpgsqlDataSource dataSource)
         return devices;
     }
 
+    /// <summary>
+    /// The version of the user's device list (migration 0011): the device-list sequence's value at
+    /// its last change, 0 if it has not changed since. Read before the list, it is never newer than it.
+    /// </summary>
+    public async Task<long> GetListVersionAsync(UserId user, CancellationToken ct)
+    {
+        await using var select = dataSource.CreateCommand("SELECT stream_id FROM device_list_versions WHERE user_id = $1");
+        select.Parameters.AddWithValue(user.ToString());
+        return await select.ExecuteScalarAsync(ct) is long version ? version : 0;
+    }
+
     public async Task<Device?> GetAsync(UserId user, string deviceId, CancellationToken ct)
     {
         await using var select = dataSource.CreateCommand("""

@@ -112,6 +112,7 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
     /// /messages: up to <paramref name="limit"/> events of the room from <paramref name="from"/> in
     /// (depth, stream position) order, in the order walked. A position sits just after its event:
     /// walking backwards includes the event at <paramref name="from"/>, walking forwards starts after it.
+    /// Backfilled outliers are part of the history (<see cref="BackfilledEventStore"/>).
     /// Served by events_room_topological (room_id, topological_ordering, stream_ordering).
     /// </summary>
     public async Task<IReadOnlyList<StoredEvent>> PaginateRoomEventsAsync(
@@ -120,7 +121,7 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         var (comparison, order) = direction == PaginationDirection.Backwards ? ("<=", "DESC") : (">", "ASC");
         await using var command = dataSource.CreateCommand(
-            $"{SelectEvents} WHERE e.room_id = $1 AND {StoredEventColumns.InTimeline} " +
+            $"{SelectEvents} WHERE e.room_id = $1 AND {BackfilledEventStore.InHistory} " +
             $"AND (e.topological_ordering, e.stream_ordering) {comparison} ($2, $3) " +
             $"ORDER BY e.topological_ordering {order}, e.stream_ordering {order} LIMIT $4");
         command.Parameters.AddWithValue(roomId);

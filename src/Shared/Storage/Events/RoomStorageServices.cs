@@ -22,6 +22,8 @@ public static class RoomStorageServices
         services.TryAddSingleton<AuthChainEvents>();
         services.TryAddSingleton<ClientEventSerializer>();
         services.TryAddSingleton<EventVisibility>();
+        services.TryAddSingleton<BackfilledEventStore>();
+        services.TryAddSingleton<BackfilledEventVisibility>();
         services.TryAddSingleton<SigningKeyStore>();
         services.TryAddSingleton<ServerSigningKeyProvider>();
         return services;

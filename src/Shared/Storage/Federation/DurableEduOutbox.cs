@@ -3,7 +3,7 @@ using NpgsqlTypes;
 
 namespace Cluster.Shared.Storage.Federation;
 
-/// <summary>An EDU for one destination that must not be lost (migration 0010): its type and canonical JSON content.</summary>
+/// <summary>An EDU for one destination that must not be lost (migration 0011): its type and canonical JSON content.</summary>
 public sealed record DurableEdu(string Destination, string EduType, string Content);
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Cluster.Shared.Federation;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Cluster.Shared.Http.RateLimiting;
 using Cluster.Shared.Storage.Accounts;
 using Cluster.Workers.EventCreator.Membership;
@@ -28,6 +30,8 @@ public sealed class AccountsModule : IRoleModule
         services.AddSingleton<UserInteractiveAuth>();
         // Profile changes update the user's member events, which only an event creator writes.
         services.AddMemberEventProfilePropagation();
+        services.AddFederation(configuration);
+        services.TryAddSingleton<RemoteProfiles>();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)

@@ -10,7 +10,7 @@ namespace Cluster.Workers.ClientReader.Accounts;
 
 /// <summary>
 /// <c>GET /profile/{userId}</c>, <c>GET/PUT /profile/{userId}/displayname</c> and
-/// <c>/avatar_url</c>. Only local users are known (profiles over federation are not built).
+/// <c>/avatar_url</c>. Other servers' users are asked of their server (<see cref="RemoteProfiles"/>).
 /// A change is handed to every <see cref="IProfileChangePropagation"/>.
 /// </summary>
 internal static class ProfileEndpoints
@@ -21,17 +21,17 @@ internal static class ProfileEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapClientGet("profile/{userId}", GetProfileAsync);
-        app.MapClientGet("profile/{userId}/displayname", (HttpContext c, ProfileStore p, IOptions<ClusterOptions> o) => GetFieldAsync(c, p, o, DisplayName));
-        app.MapClientGet("profile/{userId}/avatar_url", (HttpContext c, ProfileStore p, IOptions<ClusterOptions> o) => GetFieldAsync(c, p, o, AvatarUrl));
+        app.MapClientGet("profile/{userId}/displayname", (HttpContext c, ProfileStore p, RemoteProfiles r, IOptions<ClusterOptions> o) => GetFieldAsync(c, p, r, o, DisplayName));
+        app.MapClientGet("profile/{userId}/avatar_url", (HttpContext c, ProfileStore p, RemoteProfiles r, IOptions<ClusterOptions> o) => GetFieldAsync(c, p, r, o, AvatarUrl));
         app.MapClientPut("profile/{userId}/displayname", (HttpContext c, ProfileStore p, IEnumerable<IProfileChangePropagation> s, ILogger<ProfileStore> l) => SetFieldAsync(c, p, s, l, DisplayName))
             .RequireAccessToken();
         app.MapClientPut("profile/{userId}/avatar_url", (HttpContext c, ProfileStore p, IEnumerable<IProfileChangePropagation> s, ILogger<ProfileStore> l) => SetFieldAsync(c, p, s, l, AvatarUrl))
             .RequireAccessToken();
     }
 
-    private static async Task<IResult> GetProfileAsync(HttpContext context, ProfileStore profiles, IOptions<ClusterOptions> cluster)
+    private static async Task<IResult> GetProfileAsync(HttpContext context, ProfileStore profiles, RemoteProfiles remote, IOptions<ClusterOptions> cluster)
     {
-        var profile = await LoadAsync(context, profiles, cluster);
+        var profile = await LoadAsync(context, profiles, remote, cluster, null);
         var body = new JsonObject();
         if (profile.DisplayName is { } name)
             body[DisplayName] = name;
@@ -40,19 +40,20 @@ internal static class ProfileEndpoints
         return Results.Json(body);
     }
 
-    private static async Task<IResult> GetFieldAsync(HttpContext context, ProfileStore profiles, IOptions<ClusterOptions> cluster, string field)
+    private static async Task<IResult> GetFieldAsync(
+        HttpContext context, ProfileStore profiles, RemoteProfiles remote, IOptions<ClusterOptions> cluster, string field)
     {
-        var profile = await LoadAsync(context, profiles, cluster);
+        var profile = await LoadAsync(context, profiles, remote, cluster, field);
         var value = field == DisplayName ? profile.DisplayName : profile.AvatarUrl;
         return Results.Json(value is null ? new JsonObject() : new JsonObject { [field] = value });
     }
 
-    private static async Task<Profile> LoadAsync(HttpContext context, ProfileStore profiles, IOptions<ClusterOptions> cluster)
+    private static async Task<Profile> LoadAsync(
+        HttpContext context, ProfileStore profiles, RemoteProfiles remote, IOptions<ClusterOptions> cluster, string? field)
     {
         var user = PathUser(context);
-        // Remote profiles would need a federation query, which is not built: they read as unknown.
-        if (user.ServerNameSpan.ToString() != cluster.Value.ServerName)
-            throw MatrixException.NotFound("Profile not found");
+        if (!user.ServerNameSpan.SequenceEqual(cluster.Value.ServerName))
+            return await remote.GetAsync(user, field, context.RequestAborted);
         return await profiles.GetAsync(user, context.RequestAborted) ?? throw MatrixException.NotFound("Profile not found");
     }
 

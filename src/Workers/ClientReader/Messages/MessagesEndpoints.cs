@@ -14,7 +14,7 @@ public static class MessagesEndpoints
     }
 
     private static async Task<IResult> GetMessagesAsync(
-        HttpContext ctx, string roomId, EventStore events, RoomHistoryAccess access, RoomHistoryPager pager,
+        HttpContext ctx, string roomId, EventStore events, RoomHistoryAccess access, RoomHistoryPager pager, RoomBackfill backfill,
         LazyMemberLoader members, ClientEventSerializer serializer, ILogger<RoomHistoryPager> logger)
     {
         var room = RoomIdOf(roomId);
@@ -46,7 +46,17 @@ public static class MessagesEndpoints
                 stop = stop is { } s ? HistoryPositions.Min(s, upTo) : upTo;
         }
 
-        var page = await pager.WalkAsync(new HistoryWalk(room, userId, start, direction, stop, limit, filter), cancellationToken);
+        var walk = new HistoryWalk(room, userId, start, direction, stop, limit, filter);
+        var page = await pager.WalkAsync(walk, cancellationToken);
+        // The walk reached the start of this server's history: other servers may hold what came before.
+        if (direction == PaginationDirection.Backwards && stop is null && !page.MoreAvailable && page.Events.Count < limit
+            && await backfill.BackfillAsync(room, limit, cancellationToken) > 0)
+        {
+            // Walked again from the same place, since what was fetched sorts below everything held;
+            // and not the end yet, since there may be more before it.
+            page = await pager.WalkAsync(walk, cancellationToken);
+            page = page with { MoreAvailable = true };
+        }
 
         var response = new JsonObject
         {

@@ -22,7 +22,7 @@ public sealed record HistoryPage(IReadOnlyList<StoredEvent> Events, TopologicalP
 /// and that the user may see. Events the user may not see still move the walk along, so a page can
 /// come back short, even empty, with more to come; each request looks at a bounded number of events.
 /// </summary>
-public sealed class RoomHistoryPager(EventStore events, EventVisibility visibility)
+public sealed class RoomHistoryPager(EventStore events, EventVisibility visibility, BackfilledEventVisibility backfilledVisibility)
 {
     /// <summary>How many events one request looks at beyond the ones it returns.</summary>
     public const int ScanAllowance = 500;
@@ -53,8 +53,11 @@ public sealed class RoomHistoryPager(EventStore events, EventVisibility visibili
                 exhausted = true;
 
             var candidates = inRange.Where(e => Passes(walk.Filter, e)).ToList();
-            var visible = (await visibility.FilterAsync(walk.UserId, candidates, cancellationToken))
+            var visible = (await visibility.FilterAsync(walk.UserId, [.. candidates.Where(e => e.IsInTimeline)], cancellationToken))
                 .Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
+            // Outliers in the history are backfilled events, judged by what was recorded when they were fetched.
+            visible.UnionWith((await backfilledVisibility.FilterAsync(walk.UserId, [.. candidates.Where(e => e.Outlier)], cancellationToken))
+                .Select(e => e.EventId));
 
             var taken = 0;
             while (taken < inRange.Count && collected.Count < walk.Limit)
