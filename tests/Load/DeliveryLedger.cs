@@ -65,12 +65,13 @@ internal sealed class DeliveryLedger
         return (deliveries, messages);
     }
 
-    /// <summary>Waits until every expected delivery arrived, or until nothing arrived for <paramref name="quiet"/>.</summary>
+    /// <summary>Waits until every expected delivery arrived, until nothing arrived for <paramref name="quiet"/>, or at most two minutes.</summary>
     public async Task DrainAsync(TimeSpan quiet)
     {
         var last = Arrivals;
-        var since = Stopwatch.GetTimestamp();
-        while (Arrivals < Expected && Stopwatch.GetElapsedTime(since) < quiet)
+        var began = Stopwatch.GetTimestamp();
+        var since = began;
+        while (Arrivals < Expected && Stopwatch.GetElapsedTime(since) < quiet && Stopwatch.GetElapsedTime(began) < TimeSpan.FromMinutes(2))
         {
             await Task.Delay(100);
             if (Arrivals != last)

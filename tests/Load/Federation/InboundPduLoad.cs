@@ -111,7 +111,7 @@ internal static class InboundPduLoad
         Console.WriteLine($"PDUs/s persisted and visible in /sync: {visibleInWindow / window.TotalSeconds:F1} ({visibleInWindow} PDUs)");
         Console.WriteLine($"/send answer latency: {sendLatency.Describe()}");
         Console.WriteLine($"/send to visible in /sync: {ledger.Latency.Describe()}");
-        Console.WriteLine($"after the window: backlog drained in {drain.TotalSeconds:F1} s; measured PDUs never visible: {missing}; " +
+        Console.WriteLine($"after the window: waited {drain.TotalSeconds:F1} s for the backlog; measured PDUs not visible after it: {missing}; " +
             $"seen twice: {ledger.Repeated}; sync errors: {watcher.Errors}");
         if (processes.Any)
             processes.Report((int)visibleInWindow);
