@@ -18,8 +18,8 @@ other_port=18418
 data=$(mktemp -d /tmp/figures.XXXXXX)
 # The processes' logs and deploy/run's output are kept in /tmp/figures-logs (the last run's; B's under b/).
 trap './deploy/run stop --data "$data/b" >/dev/null 2>&1 || true; ./deploy/run stop --data "$data" >/dev/null 2>&1 || true;
-  rm -rf /tmp/figures-logs; mkdir -p /tmp/figures-logs/b; cp -r "$data/logs/." "$data/run.out" /tmp/figures-logs 2>/dev/null;
-  cp -r "$data/b/logs/." "$data/b/run.out" /tmp/figures-logs/b 2>/dev/null; rm -rf "$data"' EXIT
+  rm -rf /tmp/figures-logs; mkdir -p /tmp/figures-logs/b; cp -r "$data/logs/." "$data/run.out" /tmp/figures-logs 2>/dev/null || true;
+  cp -r "$data/b/logs/." "$data/b/run.out" /tmp/figures-logs/b 2>/dev/null || true; rm -rf "$data"' EXIT
 
 # start_server DATA PORT DEPLOY_RUN_ARGS...: runs ./deploy/run in the background until it answers.
 start_server() {
