@@ -9,7 +9,7 @@ namespace Cluster.Load.Federation;
 /// user (make_join/send_join) and sends transactions of <c>--txn-size</c> messages, one
 /// transaction in flight as a real sender keeps per destination, the next as soon as the last is
 /// answered. A PDU counts as accepted once the local user's /sync shows it (checked, persisted and
-/// visible). <c>--max-backlog</c> holds the sender while that many sent PDUs are not visible yet,
+/// visible). <c>--max-backlog</c> holds the sender while more than that many sent PDUs are not visible yet,
 /// so the run measures what the server keeps up with rather than how long its queue grows.
 /// Reports /send answer latency, PDUs/s taken by /send and PDUs/s made visible over the measured
 /// window, and the latency from a PDU's /send to its arrival in /sync.
