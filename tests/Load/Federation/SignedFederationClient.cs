@@ -21,8 +21,6 @@ internal sealed record SignedResponse(int Status, JsonObject? Body, string Text)
 /// </summary>
 internal sealed class SignedFederationClient(HttpClient http, FakeRemoteServer origin, ServerName destination)
 {
-    public ServerName Destination => destination;
-
     public async Task<SignedResponse> SendAsync(HttpMethod method, string pathAndQuery, JsonObject? body, CancellationToken cancellationToken)
     {
         var authorization = FederationRequestSignature.Sign(
