@@ -37,7 +37,13 @@ public sealed class FederationReaderModule : IRoleModule
         services.TryAddSingleton<Notary>();
         services.AddEventPersistence();
         services.TryAddSingleton<Cluster.Shared.Federation.Acl.RoomServerAcls>();
+        services.AddOptions<InboundPduRetryOptions>().Bind(configuration.GetSection(InboundPduRetryOptions.Section))
+            .Validate(o => o.FirstDelay > TimeSpan.Zero && o.MaxAttempts >= 1,
+                "Cluster:Federation:InboundRetry: FirstDelay must be positive and MaxAttempts at least 1")
+            .ValidateOnStart();
         services.TryAddSingleton<InboundPduStore>();
+        services.TryAddSingleton<DestinationsHeardFrom>();
+        services.TryAddSingleton<Authentication.OriginsHeardFrom>();
         services.TryAddSingleton<InboundPduProcessor>();
         services.TryAddSingleton<InboundPduQueue>();
         services.AddHostedService(provider => provider.GetRequiredService<InboundPduQueue>());

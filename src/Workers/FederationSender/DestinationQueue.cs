@@ -31,6 +31,13 @@ public sealed class DestinationQueue
     private int _failures;
     private DateTimeOffset? _retryAt;
 
+    // Set by EndBackoff from another thread; the loop acts on it. _backoffWait: the wait it cancels.
+    private int _backoffEnded;
+    private CancellationTokenSource? _backoffWait;
+
+    // When the last attempt failed, in ticks, while backing off (0 otherwise); read by the sender's watch.
+    private long _failedAtTicks;
+
     // _retryAt for Offer, which runs on the EDU feed's thread: ticks, 0 when not backing off.
     private long _backingOffUntilTicks;
 
@@ -53,6 +60,28 @@ public sealed class DestinationQueue
 
     /// <summary>More PDUs are in the outbox (or may be): the loop looks once it is free.</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
+
+    /// <summary>When the last attempt failed, while this destination is backed off from; null otherwise.</summary>
+    public DateTimeOffset? BackingOffSince =>
+        Volatile.Read(ref _failedAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>
+    /// The destination proved it is up (it talked to us): end the back-off and try it now, from a
+    /// clean failure count, as if it had never failed.
+    /// </summary>
+    public void EndBackoff()
+    {
+        Volatile.Write(ref _backoffEnded, 1);
+        try
+        {
+            Volatile.Read(ref _backoffWait)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The wait ended meanwhile; the loop sees the flag before its next attempt.
+        }
+        Wake();
+    }
 
     /// <summary>EDUs for this destination, sent soon; dropped while it backs off.</summary>
     public void Offer(IReadOnlyList<OutboundEdu> edus)
@@ -95,6 +124,35 @@ public sealed class DestinationQueue
     {
         _retryAt = retryAt;
         Volatile.Write(ref _backingOffUntilTicks, retryAt?.UtcTicks ?? 0);
+        Volatile.Write(ref _failedAtTicks, retryAt is null ? 0 : _clock.GetUtcNow().UtcTicks);
+    }
+
+    private void ApplyEndedBackoff()
+    {
+        if (Interlocked.Exchange(ref _backoffEnded, 0) == 0 || _retryAt is null)
+            return;
+        _logger.LogInformation("{Destination} talked to us: it is up, so the back-off after {Failures} failure(s) ends", Destination, _failures);
+        _failures = 0;
+        SetRetryAt(null);
+    }
+
+    private async Task WaitOutBackoffAsync(DateTimeOffset retryAt, CancellationToken stopping)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        Volatile.Write(ref _backoffWait, wait);
+        try
+        {
+            // EndBackoff sets the flag before it cancels: either it sees this wait or this sees the flag.
+            if (Volatile.Read(ref _backoffEnded) == 0)
+                await Task.Delay(retryAt - _clock.GetUtcNow(), _clock, wait.Token);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _backoffWait, null);
+        }
     }
 
     /// <summary>Runs until <paramref name="stopping"/> is cancelled.</summary>
@@ -138,11 +196,13 @@ public sealed class DestinationQueue
     /// <summary>Waits out any back-off, then sends the next transaction; false when the outbox is empty.</summary>
     private async Task<bool> SendNextAsync(CancellationToken stopping)
     {
+        ApplyEndedBackoff();
         if (_retryAt is { } retryAt && retryAt > _clock.GetUtcNow())
         {
             // Offered as the attempt failed, they slipped past Offer's check; stale after the wait.
             DropEdus();
-            await Task.Delay(retryAt - _clock.GetUtcNow(), _clock, stopping);
+            await WaitOutBackoffAsync(retryAt, stopping);
+            ApplyEndedBackoff();
         }
         OutboundTransaction? transaction;
         try

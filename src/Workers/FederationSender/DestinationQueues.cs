@@ -39,6 +39,23 @@ public sealed class DestinationQueues(
         queue.Wake();
     }
 
+    /// <summary>The destinations backed off from now, each with the time of its last failed attempt.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> BackingOff()
+    {
+        lock (_queues)
+            return _queues.Values.Where(q => q.BackingOffSince is not null)
+                .ToDictionary(q => q.Destination, q => q.BackingOffSince!.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary><paramref name="destination"/> is up: retry it now (<see cref="DestinationQueue.EndBackoff"/>).</summary>
+    public void EndBackoff(string destination)
+    {
+        DestinationQueue? queue;
+        lock (_queues)
+            _queues.TryGetValue(destination, out queue);
+        queue?.EndBackoff();
+    }
+
     /// <summary>EDUs for <paramref name="destination"/>: ephemeral, see <see cref="DestinationQueue.Offer"/>.</summary>
     public void Offer(string destination, IReadOnlyList<OutboundEdu> edus)
     {

@@ -143,15 +143,30 @@ public sealed class Homeserver : IAsyncDisposable
 
     /// <summary>
     /// Stops the single process and starts it again on the same database and settings, as an
-    /// operator's restart would (a server started on port 0 comes back on another port).
+    /// operator's restart would (a server started on port 0 comes back on another port; one given
+    /// a port, as <c>FederatedServers</c> does, on the same).
     /// </summary>
     public async Task RestartAsync()
     {
+        await StopAsync();
+        await StartAgainAsync();
+    }
+
+    /// <summary>Stops the single process, as a server going down; <see cref="StartAgainAsync"/> brings it back.</summary>
+    public async Task StopAsync()
+    {
         if (_app is null || _database is null)
-            throw SkipAgainstCluster("restarts the single process");
+            throw SkipAgainstCluster("stops the single process");
         await _app.StopAsync();
         await _app.DisposeAsync();
         _app = null;
+    }
+
+    /// <summary>Starts the process stopped by <see cref="StopAsync"/> again, on the same database and settings.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_app is not null || _database is null)
+            throw new InvalidOperationException("The server is running, or is a cluster.");
         _app = await StartAppAsync(_args, _services);
         BaseAddress = AddressOf(_app);
     }

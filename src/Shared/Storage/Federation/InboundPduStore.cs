@@ -2,8 +2,11 @@ using Npgsql;
 
 namespace Cluster.Shared.Storage.Federation;
 
-/// <summary>A PDU taken from a transaction, waiting to be checked and persisted.</summary>
-public sealed record QueuedPdu(long Id, string Origin, string RoomId, string EventId, byte[] Json);
+/// <summary>
+/// A PDU taken from a transaction, waiting to be checked and persisted; <see cref="Attempts"/>:
+/// how many times it was processed before without a verdict.
+/// </summary>
+public sealed record QueuedPdu(long Id, string Origin, string RoomId, string EventId, byte[] Json, int Attempts = 0);
 
 /// <summary>
 /// The inbound federation queue (migration 0009): transactions taken once per (origin, txn ID),
@@ -59,18 +62,31 @@ public sealed class InboundPduStore(NpgsqlDataSource dataSource, TimeProvider ti
         return true;
     }
 
-    /// <summary>The oldest queued PDUs of a room, in arrival order.</summary>
+    /// <summary>The oldest queued PDUs of a room that are ready now (not waiting for a retry), in arrival order.</summary>
     public async Task<IReadOnlyList<QueuedPdu>> NextAsync(string roomId, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT id, origin, room_id, event_id, json FROM federation_inbound_pdus WHERE room_id = $1 ORDER BY id LIMIT $2");
+            "SELECT id, origin, room_id, event_id, json, attempts FROM federation_inbound_pdus " +
+            "WHERE room_id = $1 AND (retry_at IS NULL OR retry_at <= $3) ORDER BY id LIMIT $2");
         command.Parameters.AddWithValue(roomId);
         command.Parameters.AddWithValue(limit);
+        command.Parameters.AddWithValue(time.GetUtcNow().ToUnixTimeMilliseconds());
         var queued = new List<QueuedPdu>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            queued.Add(new QueuedPdu(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<byte[]>(4)));
+            queued.Add(new QueuedPdu(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.GetFieldValue<byte[]>(4), reader.GetInt32(5)));
         return queued;
+    }
+
+    /// <summary>Keeps the PDU queued for another try at <paramref name="retryAt"/>, counting this attempt.</summary>
+    public async Task PostponeAsync(long id, int attempts, DateTimeOffset retryAt, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE federation_inbound_pdus SET attempts = $2, retry_at = $3 WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(attempts);
+        command.Parameters.AddWithValue(retryAt.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task DeleteAsync(long id, CancellationToken cancellationToken)
@@ -80,7 +96,15 @@ public sealed class InboundPduStore(NpgsqlDataSource dataSource, TimeProvider ti
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Rooms with queued PDUs (left by a stop before they were processed).</summary>
+    /// <summary>When the room's next PDU that waits for a retry is due; null when none waits.</summary>
+    public async Task<DateTimeOffset?> NextRetryAtAsync(string roomId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT MIN(retry_at) FROM federation_inbound_pdus WHERE room_id = $1");
+        command.Parameters.AddWithValue(roomId);
+        return await command.ExecuteScalarAsync(cancellationToken) is long due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : null;
+    }
+
+    /// <summary>Rooms with queued PDUs (left by a stop before they were processed, or waiting for a retry).</summary>
     public async Task<IReadOnlyList<string>> RoomsWithQueuedAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT DISTINCT room_id FROM federation_inbound_pdus");

@@ -17,7 +17,8 @@ public sealed record FederationRequester(ServerName Origin, JsonObject? Content)
 /// Authenticates inbound federation requests (server-server spec, "Request Authentication"):
 /// the X-Matrix header names the origin and its key, the destination (when given) must be this
 /// server, and the signature over method, URI, origin, destination and body must verify with the
-/// origin's key as valid now. Anything short of that is 401 M_UNAUTHORIZED.
+/// origin's key as valid now. Anything short of that is 401 M_UNAUTHORIZED. An origin that
+/// authenticates is up, which ends any back-off of ours from it (<see cref="OriginsHeardFrom"/>).
 /// </summary>
 public static class FederationAuthentication
 {
@@ -66,6 +67,7 @@ public static class FederationAuthentication
             throw Unauthorized("the X-Matrix signature does not match the request");
 
         context.Items[ItemKey] = new FederationRequester(authorization.Origin, content);
+        await services.GetRequiredService<OriginsHeardFrom>().NoteAsync(authorization.Origin, ct);
     }
 
     private static MatrixException Unauthorized(string message) =>

@@ -12,6 +12,13 @@ using Cluster.Workers.EventPersister;
 
 namespace Cluster.Workers.FederationReader.Transactions;
 
+/// <summary>What became of a queued PDU: done with (persisted, rejected or dropped), or to be tried again later.</summary>
+public enum InboundPduOutcome
+{
+    Done,
+    RetryLater,
+}
+
 /// <summary>
 /// One queued PDU from checks to storage: signatures and hashes (<see cref="PduVerifier"/>), its
 /// auth events (fetched from the origin when unknown, as outliers), the auth rules against them,
@@ -30,23 +37,39 @@ public sealed class InboundPduProcessor(
     /// <summary>Most events (state and auth chain) accepted from one /state answer.</summary>
     public const int MaxStateEvents = 20_000;
 
-    public async Task ProcessAsync(QueuedPdu queued, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks and persists the PDU, or gives up on it; <see cref="InboundPduOutcome.RetryLater"/> when
+    /// it has no verdict yet (keys or auth events unavailable) and <paramref name="lastAttempt"/> is
+    /// false. On the last attempt the verdict is given with what there is.
+    /// </summary>
+    public async Task<InboundPduOutcome> ProcessAsync(QueuedPdu queued, bool lastAttempt, CancellationToken cancellationToken)
     {
         var room = await rooms.GetRoomAsync(queued.RoomId, cancellationToken);
         if (room is null || JsonNode.Parse(queued.Json) is not JsonObject json)
-            return;
+            return InboundPduOutcome.Done;
         var origin = ServerName.Parse(queued.Origin);
         // The room's server ACL binds whoever sends into it, whatever the events say.
         if (!(await acls.GetAsync(room.RoomId, cancellationToken)).Allows(origin))
         {
             logger.LogInformation("Dropped PDU {EventId} in {RoomId}: the room's server ACL denies {Origin}", queued.EventId, room.RoomId, origin);
-            return;
+            return InboundPduOutcome.Done;
         }
-        var pdu = await VerifyAsync(json, room, queued.Origin, cancellationToken);
-        if (pdu is null || await events.GetEventAsync(pdu.EventId, cancellationToken) is not null)
-            return;
+        var check = await verifier.CheckAsync(json, room.Version, room.RoomId, cancellationToken);
+        if (check.Status == PduCheckStatus.RetryLater && !lastAttempt)
+        {
+            logger.LogInformation("PDU {EventId} in {RoomId} from {Origin} waits: {Outcome}", queued.EventId, room.RoomId, origin, check);
+            return InboundPduOutcome.RetryLater;
+        }
+        if (!check.Passed)
+        {
+            logger.LogInformation("Dropped a PDU in {RoomId} from {Origin}: {Outcome}", room.RoomId, origin, check);
+            return InboundPduOutcome.Done;
+        }
+        var pdu = check.Pdu;
+        if (await events.GetEventAsync(pdu.EventId, cancellationToken) is not null)
+            return InboundPduOutcome.Done;
         await FillGapAsync(origin, room, pdu, cancellationToken);
-        await PersistAsync(origin, room, pdu, cancellationToken);
+        return await PersistAsync(origin, room, pdu, mayWait: !lastAttempt, cancellationToken);
     }
 
     private async Task<Pdu?> VerifyAsync(JsonObject json, RoomRecord room, string from, CancellationToken cancellationToken)
@@ -84,13 +107,20 @@ public sealed class InboundPduProcessor(
                 missing.Add(verified);
         foreach (var evt in missing.OrderBy(e => e.Depth))
             if (await events.GetEventAsync(evt.EventId, cancellationToken) is null)
-                await PersistAsync(origin, room, evt, cancellationToken);
+                await PersistAsync(origin, room, evt, mayWait: false, cancellationToken);
     }
 
-    private async Task PersistAsync(ServerName origin, RoomRecord room, Pdu pdu, CancellationToken cancellationToken)
+    // mayWait: an event whose auth events cannot be had yet is left for a later attempt rather than rejected.
+    private async Task<InboundPduOutcome> PersistAsync(ServerName origin, RoomRecord room, Pdu pdu, bool mayWait, CancellationToken cancellationToken)
     {
         var outliers = new List<Pdu>();
-        var rejection = await AuthRefusalAsync(origin, room, pdu, outliers, cancellationToken);
+        var check = await AuthCheckAsync(origin, room, pdu, outliers, cancellationToken);
+        if (check.Status == PduCheckStatus.RetryLater && mayWait)
+        {
+            logger.LogInformation("PDU {EventId} in {RoomId} waits for its auth events: {Outcome}", pdu.EventId, room.RoomId, check);
+            return InboundPduOutcome.RetryLater;
+        }
+        var rejection = check.Passed ? null : check.Failure?.ToString() ?? check.Status.ToString();
         try
         {
             await persistence.PersistReceivedAsync(Request(room, outliers, pdu, rejection, null), cancellationToken);
@@ -102,11 +132,12 @@ public sealed class InboundPduProcessor(
             {
                 logger.LogInformation("Dropped PDU {EventId} in {RoomId}: the state before it is unknown here and {Origin} did not give it",
                     pdu.EventId, room.RoomId, origin);
-                return;
+                return InboundPduOutcome.Done;
             }
             await persistence.PersistReceivedAsync(Request(room, [.. outliers, .. state.Value.Outliers], pdu, rejection, state.Value.State),
                 cancellationToken);
         }
+        return InboundPduOutcome.Done;
     }
 
     private static ReceivedPersistRequest Request(RoomRecord room, IReadOnlyList<Pdu> outliers, Pdu pdu, string? rejection,
@@ -119,8 +150,8 @@ public sealed class InboundPduProcessor(
         ]);
 
     // Check 4: the auth rules against the event's own auth events. Auth events this server lacks
-    // are fetched from the origin (and kept as outliers); an event whose auth events cannot be had is rejected.
-    private async Task<string?> AuthRefusalAsync(
+    // are fetched from the origin (and kept as outliers); those that cannot be had give RetryLater.
+    private async Task<PduCheckResult> AuthCheckAsync(
         ServerName origin, RoomRecord room, Pdu pdu, List<Pdu> outliers, CancellationToken cancellationToken)
     {
         var wanted = pdu.AuthEventIds.ToList();
@@ -139,8 +170,7 @@ public sealed class InboundPduProcessor(
                 outliers.Add(fetched);
             }
         }
-        var check = PduAuthEventsCheck.Check(pdu, authEvents, rejected);
-        return check.Passed ? null : check.Failure?.ToString() ?? check.Status.ToString();
+        return PduAuthEventsCheck.Check(pdu, authEvents, rejected);
     }
 
     // The origin's state before the event (GET /state at it), every event checked; kept as outliers.

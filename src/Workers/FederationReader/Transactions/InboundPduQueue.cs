@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Cluster.Shared.Storage;
 using Cluster.Shared.Storage.Federation;
+using Cluster.Workers.FederationSender;
 using Cluster.Workers.Host;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Cluster.Workers.FederationReader.Transactions;
@@ -13,17 +15,22 @@ namespace Cluster.Workers.FederationReader.Transactions;
 /// reader took the transaction: one process per room keeps the arrival order. /send wakes a room
 /// after queuing here, and through PostgreSQL (<see cref="InboundPduStore.Channel"/>) in the
 /// process that owns it; each time that listening starts, every owned room with PDUs left over is
-/// woken. A PDU is deleted from the queue once processed, whatever the verdict.
+/// woken. A PDU is deleted from the queue once it has a verdict. One without a verdict yet (its
+/// signers' keys or its auth events unavailable, or a fault on the way to storage) stays queued
+/// and is tried again after a back-off, up to <see cref="InboundPduRetryOptions.MaxAttempts"/>
+/// attempts; meanwhile the room's later PDUs go ahead.
 /// </summary>
 public sealed class InboundPduQueue(
     InboundPduStore store, InboundPduProcessor processor, NpgsqlDataSource dataSource, ClusterContext cluster,
-    TimeProvider clock, ILogger<InboundPduQueue> logger)
+    IOptions<InboundPduRetryOptions> retryOptions, TimeProvider clock, ILogger<InboundPduQueue> logger)
     : BackgroundService
 {
     private const int BatchSize = 20;
 
     // Per room: whether a drain runs, and whether it was woken again since its last read.
     private readonly ConcurrentDictionary<string, RoomDrain> _drains = new(StringComparer.Ordinal);
+    private readonly InboundPduRetryOptions _retry = retryOptions.Value;
+    private readonly RetryBackoff _backoff = new(retryOptions.Value.FirstDelay, TimeSpan.FromDays(1));
     private CancellationToken _stopping = CancellationToken.None;
 
     private long _taken;
@@ -77,6 +84,9 @@ public sealed class InboundPduQueue(
                 var batch = await store.NextAsync(roomId, BatchSize, cancellationToken);
                 if (batch.Count == 0)
                 {
+                    // What is left waits for a retry: come back when the first is due.
+                    if (await store.NextRetryAtAsync(roomId, cancellationToken) is { } due)
+                        WakeAt(roomId, drain, due, cancellationToken);
                     lock (drain)
                     {
                         if (!drain.Woken)
@@ -88,18 +98,7 @@ public sealed class InboundPduQueue(
                     continue;
                 }
                 foreach (var queued in batch)
-                {
-                    try
-                    {
-                        await processor.ProcessAsync(queued, cancellationToken);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                    {
-                        logger.LogWarning(e, "Inbound PDU {EventId} in {RoomId} from {Origin} could not be processed; dropped",
-                            queued.EventId, queued.RoomId, queued.Origin);
-                    }
-                    await store.DeleteAsync(queued.Id, cancellationToken);
-                }
+                    await ProcessAsync(queued, cancellationToken);
             }
         }
         catch (Exception e)
@@ -111,9 +110,61 @@ public sealed class InboundPduQueue(
             drain.Running = false;
     }
 
+    private async Task ProcessAsync(QueuedPdu queued, CancellationToken cancellationToken)
+    {
+        var attempt = queued.Attempts + 1;
+        var lastAttempt = attempt >= _retry.MaxAttempts;
+        InboundPduOutcome outcome;
+        try
+        {
+            outcome = await processor.ProcessAsync(queued, lastAttempt, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Inbound PDU {EventId} in {RoomId} from {Origin} could not be processed (attempt {Attempt} of {MaxAttempts})",
+                queued.EventId, queued.RoomId, queued.Origin, attempt, _retry.MaxAttempts);
+            outcome = lastAttempt ? InboundPduOutcome.Done : InboundPduOutcome.RetryLater;
+        }
+        if (outcome == InboundPduOutcome.RetryLater)
+            await store.PostponeAsync(queued.Id, attempt, clock.GetUtcNow() + _backoff.DelayAfter(attempt), cancellationToken);
+        else
+            await store.DeleteAsync(queued.Id, cancellationToken);
+    }
+
+    // One timer per room at a time: a later due time waits for the earlier wake, whose drain sets the next.
+    private void WakeAt(string roomId, RoomDrain drain, DateTimeOffset due, CancellationToken cancellationToken)
+    {
+        lock (drain)
+        {
+            if (drain.WakeAt is { } scheduled && scheduled <= due)
+                return;
+            drain.WakeAt = due;
+        }
+        _ = WakeLaterAsync();
+
+        async Task WakeLaterAsync()
+        {
+            try
+            {
+                var wait = due - clock.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                    await Task.Delay(wait, clock, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            lock (drain)
+                if (drain.WakeAt == due)
+                    drain.WakeAt = null;
+            Wake(roomId);
+        }
+    }
+
     private sealed class RoomDrain
     {
         public bool Running;
         public bool Woken;
+        public DateTimeOffset? WakeAt;
     }
 }

@@ -1,0 +1,39 @@
+using Npgsql;
+
+namespace Cluster.Shared.Storage.Federation;
+
+/// <summary>
+/// Destinations that talked to this server while it was backing off from them (migration 0011,
+/// <c>federation_destinations.heard_from_ts</c>): the federation reader stamps them, the
+/// federation sender reads the stamps to retry those destinations at once.
+/// </summary>
+public sealed class DestinationsHeardFrom(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// Stamps <paramref name="server"/> as heard from at <paramref name="at"/> if this server is
+    /// backing off from it; a no-op (and no write) otherwise.
+    /// </summary>
+    public async Task NoteAsync(string server, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE federation_destinations SET heard_from_ts = $2 WHERE destination = $1 AND failures > 0");
+        command.Parameters.AddWithValue(server);
+        command.Parameters.AddWithValue(at.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>When each of <paramref name="destinations"/> was last heard from while backed off from; those never heard from are left out.</summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> ReadAsync(IReadOnlyCollection<string> destinations, CancellationToken cancellationToken)
+    {
+        var heard = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        if (destinations.Count == 0)
+            return heard;
+        await using var command = dataSource.CreateCommand(
+            "SELECT destination, heard_from_ts FROM federation_destinations WHERE destination = ANY($1) AND heard_from_ts IS NOT NULL");
+        command.Parameters.AddWithValue(destinations.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            heard[reader.GetString(0)] = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1));
+        return heard;
+    }
+}
