@@ -2,13 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClusterTests.Fixtures;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Cluster.ClientApi.Tests.Federation;
 
@@ -63,37 +56,5 @@ public static class FederatedServers
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
-
-/// <summary>A stand-in for another server on loopback that answers every request with <c>handler</c>.</summary>
-public sealed class FakeRemoteServer : IAsyncDisposable
-{
-    private readonly WebApplication _app;
-
-    private FakeRemoteServer(WebApplication app, int port)
-    {
-        _app = app;
-        ServerName = $"127.0.0.1:{port}";
-    }
-
-    public string ServerName { get; }
-
-    public static async Task<FakeRemoteServer> StartAsync(RequestDelegate handler)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.Run(handler);
-        await app.StartAsync();
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        return new FakeRemoteServer(app, address.Port);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 }

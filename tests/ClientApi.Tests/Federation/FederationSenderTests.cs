@@ -178,4 +178,15 @@ internal static class Eventually
             await Task.Delay(50);
         }
     }
+
+    public static async Task That(Func<Task<bool>> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"Not true within {within.TotalSeconds} s");
+            await Task.Delay(100);
+        }
+    }
 }

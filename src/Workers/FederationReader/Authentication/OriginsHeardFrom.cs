@@ -13,7 +13,7 @@ namespace Cluster.Workers.FederationReader.Authentication;
 /// </summary>
 public sealed class OriginsHeardFrom(DestinationsHeardFrom store, TimeProvider clock, ILogger<OriginsHeardFrom> logger)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, long> _notedAt = new(StringComparer.Ordinal);
 
