@@ -38,8 +38,8 @@ public sealed class FederationReaderModule : IRoleModule
         services.AddEventPersistence();
         services.TryAddSingleton<Cluster.Shared.Federation.Acl.RoomServerAcls>();
         services.AddOptions<InboundPduRetryOptions>().Bind(configuration.GetSection(InboundPduRetryOptions.Section))
-            .Validate(o => o.FirstDelay > TimeSpan.Zero && o.MaxAttempts >= 1,
-                "Cluster:Federation:InboundRetry: FirstDelay must be positive and MaxAttempts at least 1")
+            .Validate(o => o.FirstDelay > TimeSpan.Zero && o.FirstDelay <= TimeSpan.FromDays(1) && o.MaxAttempts >= 1,
+                "Cluster:Federation:InboundRetry: FirstDelay must be positive and at most a day, and MaxAttempts at least 1")
             .ValidateOnStart();
         services.TryAddSingleton<InboundPduStore>();
         services.TryAddSingleton<DestinationsHeardFrom>();
