@@ -3,7 +3,7 @@ using Npgsql;
 namespace Cluster.Shared.Storage.Federation;
 
 /// <summary>
-/// Destinations that talked to this server while it was backing off from them (migration 0011,
+/// Destinations that talked to this server while it was backing off from them (migration 0013,
 /// <c>federation_destinations.heard_from_ts</c>): the federation reader stamps them, the
 /// federation sender reads the stamps to retry those destinations at once.
 /// </summary>

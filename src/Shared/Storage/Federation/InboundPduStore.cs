@@ -9,7 +9,7 @@ namespace Cluster.Shared.Storage.Federation;
 public sealed record QueuedPdu(long Id, string Origin, string RoomId, string EventId, byte[] Json, int Attempts = 0);
 
 /// <summary>
-/// The inbound federation queue (migration 0009): transactions taken once per (origin, txn ID),
+/// The inbound federation queue (migrations 0009, 0013): transactions taken once per (origin, txn ID),
 /// and their PDUs until the federation reader has processed them.
 /// </summary>
 public sealed class InboundPduStore(NpgsqlDataSource dataSource, TimeProvider time)

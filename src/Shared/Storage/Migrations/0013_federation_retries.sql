@@ -1,4 +1,4 @@
--- 0011: retrying, both ways.
+-- 0013: retrying, both ways.
 
 -- Inbound PDUs that got no verdict yet (the keys of their signers or their auth events could not
 -- be had) stay queued and are tried again later, a bounded number of times. attempts: how many
