@@ -240,7 +240,7 @@ public sealed class LocalCluster : IAsyncDisposable
         var streamWriters = new JsonObject();
         foreach (var stream in ClusterTopology.WrittenStreams)
             streamWriters[stream] = writer;
-        var topology = new JsonObject
+        return new JsonObject
         {
             ["cluster_secret"] = RandomNumberGenerator.GetHexString(48, lowercase: true),
             ["instances"] = instances,
@@ -248,11 +248,6 @@ public sealed class LocalCluster : IAsyncDisposable
             ["federation_senders"] = new JsonArray([.. specs.Where(s => s.Roles.Contains(Roles.FederationSender)).Select(s => (JsonNode)s.Name)]),
             ["router"] = new JsonObject { ["listen"] = $"127.0.0.1:{ports[^1]}" },
         };
-        // Destinations are sharded over the senders in this order.
-        var senders = specs.Where(s => s.Roles.Contains(Roles.FederationSender)).Select(s => (JsonNode)s.Name).ToArray();
-        if (senders.Length > 0)
-            topology["federation_senders"] = new JsonArray(senders);
-        return topology;
     }
 
     // Held open together, so no two are the same; released just before the processes bind them.
