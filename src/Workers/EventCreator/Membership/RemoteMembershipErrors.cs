@@ -32,4 +32,35 @@ public static class RemoteMembershipErrors
 
     public static MatrixException BadGateway(ServerName server, string what) =>
         new(StatusCodes.Status502BadGateway, ErrCodes.Unknown, $"{server} {what}");
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> through each of <paramref name="servers"/> in turn until one
+    /// succeeds. A refusal is kept over a server that could not be reached: the client learns why
+    /// the room said no rather than that some server was down.
+    /// </summary>
+    public static async Task<T> FirstThatLetsAsync<T>(
+        IReadOnlyList<string> servers, string what, Func<ServerName, Task<T>> attempt, ILogger logger)
+    {
+        MatrixException? refusal = null;
+        foreach (var server in servers)
+        {
+            if (!ServerName.TryParse(server, out var resident))
+                continue;
+            try
+            {
+                return await attempt(resident);
+            }
+            catch (MatrixException e)
+            {
+                refusal = e;
+                logger.LogInformation("{What} through {Server} failed: {Reason}", what, server, e.Message);
+            }
+            catch (FederationRequestException e)
+            {
+                refusal ??= Unreachable(resident, e);
+                logger.LogInformation("{What} through {Server} failed: {Reason}", what, server, e.Message);
+            }
+        }
+        throw refusal ?? MatrixException.NotFound($"No server could be asked: {what}.");
+    }
 }

@@ -41,27 +41,8 @@ public sealed class RemoteRoomJoin(
         if (candidates.Count == 0)
             throw MatrixException.NotFound($"Room {roomId} is not known here and no server to join it through was given.");
         var content = await profiles.JoinContentAsync(user, reason, cancellationToken);
-        MatrixException? refusal = null;
-        foreach (var server in candidates)
-        {
-            if (!ServerName.TryParse(server, out var resident))
-                continue;
-            try
-            {
-                return await JoinThroughAsync(resident, user, roomId, content, cancellationToken);
-            }
-            catch (MatrixException e)
-            {
-                refusal = e;
-                logger.LogInformation("Joining {RoomId} through {Server} failed: {Reason}", roomId, server, e.Message);
-            }
-            catch (FederationRequestException e)
-            {
-                refusal ??= RemoteMembershipErrors.Unreachable(resident, e);
-                logger.LogInformation("Joining {RoomId} through {Server} failed: {Reason}", roomId, server, e.Message);
-            }
-        }
-        throw refusal ?? MatrixException.NotFound($"No server could be asked to join {roomId}.");
+        return await RemoteMembershipErrors.FirstThatLetsAsync(candidates, $"Joining {roomId}",
+            resident => JoinThroughAsync(resident, user, roomId, content, cancellationToken), logger);
     }
 
     private async Task<string> JoinThroughAsync(ServerName resident, UserId user, string roomId, JsonObject content, CancellationToken cancellationToken)

@@ -27,27 +27,8 @@ public sealed class RemoteRoomKnock(
         var content = new JsonObject();
         if (reason is not null)
             content["reason"] = reason;
-        MatrixException? refusal = null;
-        foreach (var server in candidates)
-        {
-            if (!ServerName.TryParse(server, out var resident))
-                continue;
-            try
-            {
-                return await KnockThroughAsync(resident, user, roomId, content, cancellationToken);
-            }
-            catch (MatrixException e)
-            {
-                refusal = e;
-                logger.LogInformation("Knocking on {RoomId} through {Server} failed: {Reason}", roomId, server, e.Message);
-            }
-            catch (FederationRequestException e)
-            {
-                refusal ??= RemoteMembershipErrors.Unreachable(resident, e);
-                logger.LogInformation("Knocking on {RoomId} through {Server} failed: {Reason}", roomId, server, e.Message);
-            }
-        }
-        throw refusal ?? MatrixException.NotFound($"No server could be asked to knock on {roomId}.");
+        return await RemoteMembershipErrors.FirstThatLetsAsync(candidates, $"Knocking on {roomId}",
+            resident => KnockThroughAsync(resident, user, roomId, content, cancellationToken), logger);
     }
 
     private async Task<string> KnockThroughAsync(ServerName resident, UserId user, string roomId, JsonObject content, CancellationToken cancellationToken)
