@@ -21,7 +21,7 @@ namespace Cluster.Workers.EventCreator.Membership;
 /// (the invitee's server among them only when it has a member joined, which is how it learns of the
 /// invite as a room event; its /invite answer stored nothing there).
 /// </summary>
-public sealed class RemoteInvites(FederationClient federation, PduVerifier verifier, IOptions<ClusterOptions> cluster)
+public sealed class RemoteInvites(FederationClient federation, PduVerifier verifier, IOptions<ClusterOptions> cluster, ILogger<RemoteInvites> logger)
 {
     /// <summary>The state an invitee is shown of the room (spec "Stripped state"), besides the inviter's membership.</summary>
     public static readonly IReadOnlyList<(string Type, string StateKey)> StrippedStateKeys =
@@ -51,7 +51,8 @@ public sealed class RemoteInvites(FederationClient federation, PduVerifier verif
         }
         catch (FederationRequestException e)
         {
-            throw RemoteMembershipErrors.Unreachable(server, e);
+            logger.LogInformation("Inviting through {Server} failed: {Reason}", server, e.Message);
+            throw RemoteMembershipErrors.Unreachable(server);
         }
         if (!response.IsSuccess)
             throw RemoteMembershipErrors.Refused(server, "the invite", response);

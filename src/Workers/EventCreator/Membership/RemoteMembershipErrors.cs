@@ -27,8 +27,8 @@ public static class RemoteMembershipErrors
         };
     }
 
-    public static MatrixException Unreachable(ServerName server, FederationRequestException e) =>
-        BadGateway(server, $"could not be reached: {e.Message}");
+    /// <summary>The details (DNS, connection, TLS) are for the log, not the client: they describe this server's network.</summary>
+    public static MatrixException Unreachable(ServerName server) => BadGateway(server, "could not be reached.");
 
     public static MatrixException BadGateway(ServerName server, string what) =>
         new(StatusCodes.Status502BadGateway, ErrCodes.Unknown, $"{server} {what}");
@@ -57,7 +57,7 @@ public static class RemoteMembershipErrors
             }
             catch (FederationRequestException e)
             {
-                refusal ??= Unreachable(resident, e);
+                refusal ??= Unreachable(resident);
                 logger.LogInformation("{What} through {Server} failed: {Reason}", what, server, e.Message);
             }
         }
