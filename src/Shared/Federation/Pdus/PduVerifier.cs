@@ -37,6 +37,28 @@ public sealed class PduVerifier(ServerKeyRing keyRing, ILogger<PduVerifier> logg
         return await CheckSignaturesAsync(pdu, ct);
     }
 
+    /// <summary>
+    /// Checks every event of a list another server answered with (a <c>/state</c>, <c>send_join</c> or
+    /// <c>/backfill</c> answer); returns those that pass, in order. Entries that are not objects are
+    /// left out; each event that fails goes to <paramref name="onDropped"/> when given.
+    /// </summary>
+    public async Task<List<Pdu>> PassingAsync(
+        IEnumerable<JsonNode?> nodes, RoomVersion version, string? expectedRoomId, CancellationToken ct, Action<PduCheckResult>? onDropped = null)
+    {
+        var passed = new List<Pdu>();
+        foreach (var node in nodes)
+        {
+            if (node is not JsonObject json)
+                continue;
+            var check = await CheckAsync(json, version, expectedRoomId, ct);
+            if (check.Passed)
+                passed.Add(check.Pdu);
+            else
+                onDropped?.Invoke(check);
+        }
+        return passed;
+    }
+
     /// <summary>Checks 2 and 3 for an event that has passed <see cref="IncomingPdu.TryParse"/>.</summary>
     public Task<PduCheckResult> CheckSignaturesAsync(Pdu pdu, CancellationToken ct) => CheckSignaturesAsync(pdu, [], ct);
 

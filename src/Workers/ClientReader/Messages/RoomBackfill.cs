@@ -176,14 +176,8 @@ public sealed class RoomBackfill(
     /// </summary>
     private async Task<List<Pdu>> VerifyAsync(List<JsonObject> received, RoomVersion version, string roomId, CancellationToken cancellationToken)
     {
-        var checkedPdus = new List<Pdu>(received.Count);
-        foreach (var json in received)
-        {
-            var result = await verifier.CheckAsync(json, version, roomId, cancellationToken);
-            if (result.Passed)
-                checkedPdus.Add(result.Pdu);
-        }
-        checkedPdus = [.. checkedPdus.DistinctBy(p => p.EventId).OrderBy(p => p.Depth)];
+        var checkedPdus = (await verifier.PassingAsync(received, version, roomId, cancellationToken))
+            .DistinctBy(p => p.EventId).OrderBy(p => p.Depth).ToList();
 
         var pool = new Dictionary<string, Pdu>(StringComparer.Ordinal);
         var rejected = new HashSet<string>(StringComparer.Ordinal);

@@ -106,17 +106,6 @@ public sealed class RemoteRoomJoin(
     }
 
     // Every event of another server's answer is checked like a received PDU; those that fail are left out.
-    private async Task<List<Pdu>> VerifyAllAsync(JsonArray nodes, RoomVersion version, string roomId, string joinId, CancellationToken cancellationToken)
-    {
-        var verified = new List<Pdu>(nodes.Count);
-        foreach (var node in nodes)
-        {
-            if (node is not JsonObject evt)
-                continue;
-            var check = await verifier.CheckAsync(evt, version, roomId, cancellationToken);
-            if (check.Passed && check.Pdu.EventId != joinId)
-                verified.Add(check.Pdu);
-        }
-        return verified;
-    }
+    private async Task<List<Pdu>> VerifyAllAsync(JsonArray nodes, RoomVersion version, string roomId, string joinId, CancellationToken cancellationToken) =>
+        [.. (await verifier.PassingAsync(nodes, version, roomId, cancellationToken)).Where(p => p.EventId != joinId)];
 }

@@ -192,14 +192,9 @@ public sealed class InboundPduProcessor(
         return (state, [.. outliers.Where(o => !known.ContainsKey(o.EventId)).OrderBy(o => o.Depth)]);
     }
 
-    private async Task<List<Pdu>> VerifyAllAsync(JsonArray nodes, RoomRecord room, ServerName origin, CancellationToken cancellationToken)
-    {
-        var verified = new List<Pdu>(nodes.Count);
-        foreach (var node in nodes)
-            if (node is JsonObject evt && await VerifyAsync(evt, room, origin.ToString(), cancellationToken) is { } pdu)
-                verified.Add(pdu);
-        return verified;
-    }
+    private Task<List<Pdu>> VerifyAllAsync(JsonArray nodes, RoomRecord room, ServerName origin, CancellationToken cancellationToken) =>
+        verifier.PassingAsync(nodes, room.Version, room.RoomId, cancellationToken,
+            check => logger.LogInformation("Dropped a PDU in {RoomId} from {Origin}: {Outcome}", room.RoomId, origin, check));
 
     private async Task<JsonObject?> TryAsync(
         ServerName destination, HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
