@@ -23,17 +23,15 @@ public static class DurableEduOutbox
     {
         if (edus.Count == 0)
             return;
+        // Stored and announced in one statement: the announcement goes out at commit.
         await using var insert = new NpgsqlCommand(
-            "INSERT INTO federation_outbox_edus (destination, edu_type, content) " +
-            "SELECT d, t, c FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(d, t, c, n) ORDER BY n",
+            "WITH queued AS (INSERT INTO federation_outbox_edus (destination, edu_type, content) " +
+            "SELECT d, t, c FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(d, t, c, n) ORDER BY n RETURNING destination) " +
+            $"SELECT pg_notify('{Channel}', d) FROM (SELECT DISTINCT destination AS d FROM queued) AS destinations",
             connection, transaction);
         insert.Parameters.Add(new NpgsqlParameter { Value = edus.Select(e => e.Destination).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         insert.Parameters.Add(new NpgsqlParameter { Value = edus.Select(e => e.EduType).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         insert.Parameters.Add(new NpgsqlParameter { Value = edus.Select(e => e.Content).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         await insert.ExecuteNonQueryAsync(cancellationToken);
-        await using var notify = new NpgsqlCommand(
-            $"SELECT pg_notify('{Channel}', d) FROM (SELECT DISTINCT unnest($1::text[]) AS d) AS destinations", connection, transaction);
-        notify.Parameters.Add(new NpgsqlParameter { Value = edus.Select(e => e.Destination).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        await notify.ExecuteNonQueryAsync(cancellationToken);
     }
 }

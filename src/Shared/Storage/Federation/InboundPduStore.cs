@@ -42,10 +42,12 @@ public sealed class InboundPduStore(NpgsqlDataSource dataSource, TimeProvider ti
         }
         if (pdus.Count > 0)
         {
+            // Queued and announced in one statement: the announcement goes out at commit.
             await using var queue = new NpgsqlCommand(
-                "INSERT INTO federation_inbound_pdus (origin, room_id, event_id, json, received_ts) " +
+                "WITH queued AS (INSERT INTO federation_inbound_pdus (origin, room_id, event_id, json, received_ts) " +
                 "SELECT $1, p.room_id, p.event_id, p.json, $5 FROM unnest($2::text[], $3::text[], $4::bytea[]) WITH ORDINALITY AS p(room_id, event_id, json, n) " +
-                "ORDER BY p.n",
+                "ORDER BY p.n RETURNING room_id) " +
+                $"SELECT pg_notify('{Channel}', r) FROM (SELECT DISTINCT room_id AS r FROM queued) AS rooms",
                 connection, transaction);
             queue.Parameters.AddWithValue(origin);
             queue.Parameters.AddWithValue(pdus.Select(p => p.RoomId).ToArray());
@@ -53,10 +55,6 @@ public sealed class InboundPduStore(NpgsqlDataSource dataSource, TimeProvider ti
             queue.Parameters.AddWithValue(pdus.Select(p => p.Json).ToArray());
             queue.Parameters.AddWithValue(now);
             await queue.ExecuteNonQueryAsync(cancellationToken);
-            await using var notify = new NpgsqlCommand(
-                $"SELECT pg_notify('{Channel}', r) FROM (SELECT DISTINCT unnest($1::text[]) AS r) AS rooms", connection, transaction);
-            notify.Parameters.AddWithValue(pdus.Select(p => p.RoomId).ToArray());
-            await notify.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return true;
