@@ -1,4 +1,5 @@
 using Cluster.Router;
+using Cluster.Shared.Hosting;
 
 // The router in front of a worker cluster: dotnet Cluster.Router.dll --topology FILE
-await RouterHost.Build(args).RunAsync();
+return await RouterHost.Build(args).RunToExitCodeAsync();

@@ -1,3 +1,4 @@
+using Cluster.Shared.Hosting;
 using Cluster.Main;
 using Cluster.Shared.Configuration.Topology;
 
@@ -30,8 +31,7 @@ if (args is ["check-topology", var file, ..] && args.Length <= 3)
     }
 }
 
-MainHost.Build(args).Run();
-return 0;
+return await MainHost.Build(args).RunToExitCodeAsync();
 
 /// <summary>Entry point type, visible to integration tests.</summary>
 public partial class Program;

@@ -6,20 +6,27 @@ using StackExchange.Redis;
 namespace Cluster.Main.Startup;
 
 /// <summary>
-/// Refuses to start when a configured PostgreSQL or Redis cannot be reached, so an
-/// operator sees the misconfiguration at once instead of on the first request.
+/// Refuses to start when a configured PostgreSQL or Redis cannot be reached, so an operator sees
+/// the misconfiguration at once instead of on the first request. Each is given a minute: on a
+/// loaded machine, or when the services were started a moment ago, a first attempt can time out.
 /// </summary>
 internal sealed class BackingServicesCheck(IOptions<ClusterOptions> options, ILogger<BackingServicesCheck> logger)
     : IHostedService
 {
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan BetweenAttempts = TimeSpan.FromSeconds(1);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         if (o.Postgres is { Length: > 0 } pg)
         {
-            await using var source = NpgsqlDataSource.Create(pg);
-            await using var cmd = source.CreateCommand("SELECT current_setting('server_version')");
-            var version = await cmd.ExecuteScalarAsync(cancellationToken);
+            var version = await UntilReachableAsync("PostgreSQL", async () =>
+            {
+                await using var source = NpgsqlDataSource.Create(pg);
+                await using var cmd = source.CreateCommand("SELECT current_setting('server_version')");
+                return await cmd.ExecuteScalarAsync(cancellationToken);
+            }, cancellationToken);
             logger.LogInformation("PostgreSQL reachable, server version {PostgresVersion}", version);
         }
         else
@@ -29,13 +36,33 @@ internal sealed class BackingServicesCheck(IOptions<ClusterOptions> options, ILo
 
         if (o.Redis is { Length: > 0 } redis)
         {
-            await using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
-            var latency = await mux.GetDatabase().PingAsync();
+            var latency = await UntilReachableAsync("Redis", async () =>
+            {
+                await using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
+                return await mux.GetDatabase().PingAsync();
+            }, cancellationToken);
             logger.LogInformation("Redis reachable, ping {RedisPingMs} ms", latency.TotalMilliseconds);
         }
         else
         {
             logger.LogInformation("No Redis configured (Cluster:Redis); single-process mode");
+        }
+    }
+
+    private async Task<T> UntilReachableAsync<T>(string service, Func<Task<T>> attempt, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (Exception e) when (e is NpgsqlException or RedisException or TimeoutException && DateTime.UtcNow < deadline)
+            {
+                logger.LogWarning("{Service} not reachable yet, trying again: {Reason}", service, e.Message);
+                await Task.Delay(BetweenAttempts, cancellationToken);
+            }
         }
     }
 
