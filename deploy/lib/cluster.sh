@@ -35,8 +35,8 @@ cluster_start_process() {
 
 # cluster_wait_http URL SECONDS -> 0 once URL answers 200.
 cluster_wait_http() {
-  local url=$1 seconds=$2 i
-  for i in $(seq 1 $((seconds * 5))); do
+  local url=$1 deadline=$((SECONDS + $2))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     curl -fsS -o /dev/null -m 2 "$url" 2>/dev/null && return 0
     sleep 0.2
   done
