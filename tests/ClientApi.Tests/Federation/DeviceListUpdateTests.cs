@@ -410,3 +410,35 @@ public class InboundDeviceListUpdateTests
         Assert.That(list.Devices, Does.Contain(new RemoteDevice(phone, "Bob's phone")));
     }
 }
+
+/// <summary>A's sender restarted while a remote is failing: the device list updates waiting for it go out after the restart, once each, still chained.</summary>
+public class DeviceListUpdateRestartTests
+{
+    [Test]
+    public async Task Updates_waiting_for_a_failing_server_are_delivered_once_each_after_a_restart()
+    {
+        await using var a = await FederatedServers.StartAsync(SenderSettings.Short);
+        await using var b = await RecordingRemoteServer.StartAsync(RoomVersions.Default);
+        var alice = await a.RegisterUserAsync();
+        var roomId = await alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
+        await RemoteMembers.JoinAsync(a, roomId, $"@bob:{b.ServerName}", b.ServerName);
+        b.Behaviour = RecordingRemoteServer.Mode.Fail;
+
+        var phone = await DeviceLists.LogInAsync(a, alice);
+        await DeviceLists.RenameAsync(alice, phone, "Phone");
+        await Eventually.That(() => b.Refused.Count >= 1, TimeSpan.FromSeconds(30));
+        await a.RestartAsync();
+        b.Behaviour = RecordingRemoteServer.Mode.Accept;
+
+        List<JsonObject> Updates() => [.. b.DeliveredEdus.Where(e => e["edu_type"]?.GetValue<string>() == "m.device_list_update").Select(e => e["content"]!.AsObject())];
+        await Eventually.That(() => Updates().Count >= 2, TimeSpan.FromSeconds(30));
+        await Task.Delay(300);
+
+        var updates = Updates();
+        Assert.Multiple(() =>
+        {
+            Assert.That(updates.Select(u => u["device_display_name"]?.GetValue<string>()), Is.EqualTo(new[] { null, "Phone" }));
+            Assert.That(updates[1]["prev_id"]!.AsArray().Select(p => p!.GetValue<long>()), Is.EqualTo(new[] { updates[0]["stream_id"]!.GetValue<long>() }));
+        });
+    }
+}
