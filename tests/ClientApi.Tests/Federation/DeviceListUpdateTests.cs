@@ -442,3 +442,82 @@ public class DeviceListUpdateRestartTests
         });
     }
 }
+
+/// <summary>
+/// Device lists between two servers sharing a room, each way: A (a worker cluster with
+/// <c>HOMESERVER_UNDER_TEST=cluster</c>, else a single process) and B (a single process). A new
+/// device of one server's user ends up in the other server's cache, read from its database.
+/// </summary>
+[NonParallelizable]
+public class DeviceListsAcrossServersTests
+{
+    private Homeserver _a = null!;
+    private Homeserver _b = null!;
+
+    [OneTimeSetUp]
+    public async Task StartServers()
+    {
+        _a = Homeserver.IsCluster ? await FederatedServers.StartClusterAsync(SenderSettings.Short) : await FederatedServers.StartSingleProcessAsync(SenderSettings.Short);
+        _b = await FederatedServers.StartSingleProcessAsync(SenderSettings.Short);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopServers()
+    {
+        if (_a is not null) await _a.DisposeAsync();
+        if (_b is not null) await _b.DisposeAsync();
+    }
+
+    private static async Task<long> VersionAsync(Homeserver server, string userId)
+    {
+        await using var connection = new NpgsqlConnection(server.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT stream_id FROM device_list_versions WHERE user_id = $1", connection);
+        command.Parameters.AddWithValue(userId);
+        return await command.ExecuteScalarAsync() is long version ? version : 0;
+    }
+
+    /// <summary>The device IDs <paramref name="server"/> holds for another server's user, when its list is up to date at <paramref name="streamId"/>.</summary>
+    private static async Task<IReadOnlyList<string>?> CachedAtAsync(Homeserver server, string userId, long streamId)
+    {
+        await using var connection = new NpgsqlConnection(server.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT d.device_id FROM remote_device_lists l LEFT JOIN remote_devices d ON d.user_id = l.user_id " +
+            "WHERE l.user_id = $1 AND l.stream_id = $2 AND l.resync_at IS NULL ORDER BY d.device_id", connection);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(streamId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var devices = new List<string>();
+        while (await reader.ReadAsync())
+            if (!reader.IsDBNull(0))
+                devices.Add(reader.GetString(0));
+        return devices.Count == 0 ? null : devices;
+    }
+
+    private static async Task<IReadOnlyList<string>> CachedEventuallyAsync(Homeserver server, string userId, long streamId)
+    {
+        IReadOnlyList<string>? devices = null;
+        await FederatedRooms.WaitUntilAsync(async () => (devices = await CachedAtAsync(server, userId, streamId)) is not null,
+            $"{server.ServerName} holds the device list of {userId} at {streamId}", 60);
+        return devices!;
+    }
+
+    [Test]
+    public async Task A_new_device_of_either_servers_user_reaches_the_other_servers_cache()
+    {
+        var (_, users) = await FederatedRooms.SharedRoomAsync([_a, _b]);
+        var (alice, bob) = (users[0], users[1]);
+
+        var alicePhone = await DeviceLists.LogInAsync(_a, alice);
+        var bobPhone = await DeviceLists.LogInAsync(_b, bob);
+
+        var onB = await CachedEventuallyAsync(_b, alice.UserId, await VersionAsync(_a, alice.UserId));
+        var onA = await CachedEventuallyAsync(_a, bob.UserId, await VersionAsync(_b, bob.UserId));
+        Assert.Multiple(() =>
+        {
+            Assert.That(onB, Is.EquivalentTo(new[] { alice.DeviceId, alicePhone }));
+            Assert.That(onA, Is.EquivalentTo(new[] { bob.DeviceId, bobPhone }));
+        });
+    }
+}
