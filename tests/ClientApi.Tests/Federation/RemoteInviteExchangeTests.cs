@@ -93,16 +93,23 @@ public class RemoteInviteExchangeTests
         return response.Status == HttpStatusCode.OK ? response.Object["membership"]?.GetValue<string>() : null;
     }
 
+    /// <summary>Alice's room on A, with her invite of Carol of C on its way: C has the request and has not answered.</summary>
+    private async Task<(TestUser Alice, string RoomId, string Carol, Task<MatrixResponse> Invite)> InviteWithCAsync(SlowInviteeServer c)
+    {
+        var alice = await _a.RegisterUserAsync();
+        var roomId = await alice.CreatePublicRoomAsync();
+        var carol = $"@carol:{c.ServerName}";
+        var invite = alice.InviteAsync(roomId, carol);
+        await c.Asked.WaitAsync(TimeSpan.FromSeconds(30));
+        return (alice, roomId, carol, invite);
+    }
+
     [Test]
     public async Task A_slow_invitee_server_holds_up_neither_the_rooms_messages_nor_the_invite()
     {
         await using var c = await SlowInviteeServer.StartAsync();
-        var alice = await _a.RegisterUserAsync();
-        var roomId = await alice.CreatePublicRoomAsync();
-        var carol = $"@carol:{c.ServerName}";
+        var (alice, roomId, carol, invite) = await InviteWithCAsync(c);
 
-        var invite = alice.InviteAsync(roomId, carol);
-        await c.Asked.WaitAsync(TimeSpan.FromSeconds(30));
         var messageId = await alice.SendMessageAsync(roomId, "while C thinks").WaitAsync(TimeSpan.FromSeconds(10));
         Assert.That(invite.IsCompleted, Is.False, "the invite is still with C when the message is in");
 
@@ -119,12 +126,8 @@ public class RemoteInviteExchangeTests
     public async Task An_invite_the_room_refuses_by_the_time_it_is_countersigned_is_403_M_FORBIDDEN()
     {
         await using var c = await SlowInviteeServer.StartAsync();
-        var alice = await _a.RegisterUserAsync();
-        var roomId = await alice.CreatePublicRoomAsync();
-        var carol = $"@carol:{c.ServerName}";
+        var (alice, roomId, carol, invite) = await InviteWithCAsync(c);
 
-        var invite = alice.InviteAsync(roomId, carol);
-        await c.Asked.WaitAsync(TimeSpan.FromSeconds(30));
         (await alice.MembershipActionAsync(roomId, "ban", carol)).Ok();
         c.Release();
 
