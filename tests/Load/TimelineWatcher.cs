@@ -28,9 +28,11 @@ internal sealed class TimelineWatcher(MatrixHttp matrix, string userId, string t
         {
             try
             {
+                // After the first, the most events a timeline may hold: a server that persists a
+                // batch of events at once must not leave some in a limited timeline's gap.
                 var path = "_matrix/client/v3/sync?timeout=30000" + (since is null
                     ? "&filter=" + Uri.EscapeDataString("{\"room\":{\"timeline\":{\"limit\":1}}}")
-                    : "&since=" + Uri.EscapeDataString(since));
+                    : "&filter=" + Uri.EscapeDataString("{\"room\":{\"timeline\":{\"limit\":100}}}") + "&since=" + Uri.EscapeDataString(since));
                 var response = await matrix.SendAsync(HttpMethod.Get, path, token, null, stop);
                 var now = Stopwatch.GetTimestamp();
                 var first = since is null;

@@ -152,6 +152,7 @@ public sealed class LocalEventPersistence(
         var extremities = new HashSet<string>(await writer.ReadExtremitiesAsync(connection, transaction, request.RoomId, cancellationToken), StringComparer.Ordinal);
         // Soft failure only means something in a room this server already holds a state of.
         var hadState = storedVersion is not null && extremities.Count > 0;
+        var written = new StoredEvent[fresh.Length];
         var handedOverMembers = request.Events.Where(e => e.StateBefore is not null).SelectMany(e => e.StateBefore!)
             .Where(s => s.Type == RoomEventTypes.Member).Select(s => s.EventId).ToHashSet(StringComparer.Ordinal);
         for (var n = 0; n < fresh.Length; n++)
@@ -162,11 +163,15 @@ public sealed class LocalEventPersistence(
             {
                 await writer.WriteReceivedAsync(connection, transaction,
                     new ReceivedEventWrite(pdu, source.CanonicalJson, row.Position, row.WriterId, true, source.RejectionReason, false, null,
-                        RecordsMembership: handedOverMembers.Contains(pdu.EventId)), cancellationToken);
+                        RecordsMembership: handedOverMembers.Contains(pdu.EventId)), null, cancellationToken);
                 placement.RememberOutlier(pdu);
                 if (source.MembershipOutsideRoom)
+                {
                     await writer.WriteMembershipOutsideRoomAsync(connection, transaction, pdu, row.Position, row.WriterId, cancellationToken);
+                    placement.CurrentStateChanged();
+                }
                 outcomes[i] = new ReceivedEventOutcome(pdu.EventId, ReceivedEventStatus.Outlier, row.Position, row.WriterId, source.RejectionReason);
+                written[n] = AsStored(pdu, source.CanonicalJson, row, outlier: true, source.RejectionReason, softFailed: false, replaced: null);
                 continue;
             }
             var given = source.StateBefore?.ToDictionary(e => (e.Type, e.StateKey), e => e.EventId);
@@ -186,14 +191,17 @@ public sealed class LocalEventPersistence(
             var storeWhole = given is not null || pdu.PrevEventIds.Distinct(StringComparer.Ordinal).Count() != 1;
             var write = new ReceivedEventWrite(pdu, source.CanonicalJson, row.Position, row.WriterId, false, rejection, softFailed,
                 storeWhole ? stateBefore : null, SendOnBehalfOf: source.SendOnBehalfOf, SentByResident: source.SentByResident);
-            await writer.WriteReceivedAsync(connection, transaction, write, cancellationToken);
-            placement.Remember(pdu, stateBefore, rejection is null);
+            var outcome = await writer.WriteReceivedAsync(connection, transaction, write,
+                storeWhole ? null : await placement.PrevStateAsync(pdu, cancellationToken), cancellationToken);
+            placement.Remember(pdu, stateBefore, rejection is null, outcome);
             outcomes[i] = new ReceivedEventOutcome(pdu.EventId,
                 rejection is not null ? ReceivedEventStatus.Rejected : softFailed ? ReceivedEventStatus.SoftFailed : ReceivedEventStatus.Accepted,
                 row.Position, row.WriterId, rejection);
+            written[n] = AsStored(pdu, source.CanonicalJson, row, outlier: false, rejection, softFailed, outcome.ReplacedStateEventId);
             if (write.Accepted)
             {
-                extremities = await UpdateCurrentStateAsync(connection, transaction, placement, pdu, extremities, version, cancellationToken);
+                extremities = await UpdateCurrentStateAsync(connection, transaction, placement, pdu, extremities, outcome.ExtremitiesAfter!,
+                    version, cancellationToken);
                 hadState = true;
             }
         }
@@ -205,6 +213,12 @@ public sealed class LocalEventPersistence(
         {
             allocation.CompleteWithUnknownOutcome();
             throw;
+        }
+        // Before the announcement: the syncs it wakes, and the next PDUs' checks, read these first.
+        foreach (var stored in written)
+        {
+            transactions.RememberPersisted(stored.EventId, null);
+            events.RememberPersisted(stored);
         }
         allocation.Complete(rows);
         logger.LogDebug("Persisted {Count} received event(s) in {RoomId}", fresh.Length, request.RoomId);
@@ -231,16 +245,19 @@ public sealed class LocalEventPersistence(
     // The forward extremities after an accepted event, and the current state they resolve to:
     // when the event follows every extremity, the state after it; otherwise the resolution of
     // the extremities' states.
+    // after: the extremities once the event was written.
     private async Task<HashSet<string>> UpdateCurrentStateAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, ReceivedEventPlacement placement, Pdu pdu,
-        HashSet<string> extremities, RoomVersion version, CancellationToken cancellationToken)
+        HashSet<string> extremities, IReadOnlySet<string> after, RoomVersion version, CancellationToken cancellationToken)
     {
-        var after = await writer.ReadExtremitiesAsync(connection, transaction, pdu.RoomId, cancellationToken);
         if (after.Count == 1 && after.Contains(pdu.EventId) && extremities.Count > 0 && extremities.SetEquals(pdu.PrevEventIds))
         {
             // It extends the state the room already had; the current state gains its key, if any.
             if (pdu.StateKey is not null)
+            {
                 await writer.SetCurrentStateAsync(connection, transaction, pdu, cancellationToken);
+                placement.CurrentStateSet(pdu);
+            }
             return [.. after];
         }
         var sets = new List<IReadOnlyDictionary<(string Type, string StateKey), string>>();
@@ -248,8 +265,11 @@ public sealed class LocalEventPersistence(
             if (await placement.StateAfterAsync(extremity, cancellationToken) is { } set)
                 sets.Add(set);
         if (sets.Count > 0)
+        {
             await writer.ReplaceCurrentStateAsync(connection, transaction, pdu.RoomId,
                 await placement.ResolveAsync(version, sets, cancellationToken), cancellationToken);
+            placement.CurrentStateChanged();
+        }
         return [.. after];
     }
 
@@ -276,6 +296,12 @@ public sealed class LocalEventPersistence(
             if (e.AppliesRedactionOf is { } target)
                 events.ForgetPersisted(target);
     }
+
+    // What the events table now holds for a received event (no redaction applies to an event just stored).
+    private static StoredEvent AsStored(
+        Pdu pdu, byte[] json, StreamRow<EventStreamRow> row, bool outlier, string? rejection, bool softFailed, string? replaced) =>
+        new(pdu.EventId, pdu.RoomId, pdu.Version, pdu.Type, pdu.StateKey, pdu.Sender, pdu.OriginServerTs, row.Position, row.WriterId,
+            pdu.Depth, json, outlier, rejection, softFailed, pdu.Type == RoomEventTypes.Member ? MembershipOf(pdu) : null, replaced, RedactedBy: null);
 
     // What the events table now holds for the event: locally built events are accepted and in the timeline.
     private static StoredEvent AsStored(Pdu pdu, EventToPersist source, StreamRow<EventStreamRow> row, EventWriteOutcome outcome) =>

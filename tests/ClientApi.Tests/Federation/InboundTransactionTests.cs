@@ -82,6 +82,16 @@ public class InboundTransactionTests
         RemoteEventBuilder? builder = null) =>
         (builder ?? _fromB).BuildOn(state, "m.room.message", _bob, new JsonObject { ["msgtype"] = "m.text", ["body"] = body }, null, [prev]);
 
+    // A message of sender on prev, citing the auth events the state holds for it, whether or not they let it in.
+    private RemoteEvent MessageOn(IReadOnlyDictionary<(string Type, string StateKey), StoredEvent> state, RemoteEvent prev, string sender, string body)
+    {
+        var create = state[("m.room.create", "")];
+        var content = new JsonObject { ["msgtype"] = "m.text", ["body"] = body };
+        var auth = Cluster.Shared.Auth.AuthEventSelection.Select(create.RoomVersion, "m.room.message", null, sender, content)
+            .Where(state.ContainsKey).Select(k => state[k].EventId).ToArray();
+        return _fromB.Build(create.RoomVersion, create.RoomId, "m.room.message", sender, content, null, [prev.EventId], auth, prev.Pdu.Depth + 1);
+    }
+
     private static string NewTxnId() => "txn" + Guid.NewGuid().ToString("N");
 
     [Test]
@@ -122,6 +132,27 @@ public class InboundTransactionTests
         var stored = await WaitForEventAsync(intruder.EventId);
         Assert.That(stored?.RejectionReason, Is.Not.Null);
         (await _alice.GetEventAsync(roomId, intruder.EventId)).ExpectError(System.Net.HttpStatusCode.NotFound, "M_NOT_FOUND");
+    }
+
+    [Test]
+    public async Task A_rejected_pdu_amid_a_transaction_leaves_the_pdus_around_it_accepted_in_order()
+    {
+        var (roomId, join) = await RoomWithBobAsync();
+        var state = await StateAsync(roomId);
+        var first = Message(state, join, "first");
+        var intruder = MessageOn(state, first, $"@mallory:{_b.ServerName}", "not a member");
+        var second = MessageOn(state, first, _bob, "second");
+        var third = MessageOn(state, second, _bob, "third");
+        Assert.That((await SendFromBAsync(NewTxnId(), Transaction(first, intruder, second, third))).Status, Is.EqualTo(200));
+
+        Assert.That(await WaitForEventAsync(third.EventId), Is.Not.Null, "the PDUs after the rejected one were not processed");
+        var stored = await _a.Service<EventStore>().GetEventsAsync([first.EventId, intruder.EventId, second.EventId, third.EventId], CancellationToken.None);
+        Assert.That(stored[intruder.EventId].RejectionReason, Is.Not.Null);
+        var accepted = new[] { first, second, third }.Select(e => stored[e.EventId]).ToList();
+        Assert.That(accepted.Select(e => e.IsInTimeline), Is.All.True);
+        Assert.That(accepted.Select(e => e.StreamOrdering), Is.Ordered.Ascending);
+        var page = (await _alice.Client.GetAsync($"/_matrix/client/v3/rooms/{RoomTestHelpers.Path(roomId)}/messages?dir=b&limit=3")).Ok();
+        Assert.That(page["chunk"]!.AsArray().Select(e => e!["event_id"].Str()), Is.EqualTo(new[] { third.EventId, second.EventId, first.EventId }));
     }
 
     [Test]

@@ -21,6 +21,14 @@ public sealed record EventWrite(
 public sealed record EventWriteOutcome(long StateGroupBefore, string? ReplacedStateEventId);
 
 /// <summary>
+/// What writing a received event decided: its state group (the state before it) and that group's
+/// delta chain length (0 for an outlier, which has none), the current state event it replaces, and
+/// for an accepted event the room's forward extremities after it.
+/// </summary>
+public sealed record ReceivedEventWriteOutcome(
+    long StateGroupBefore, int DeltaChainLength, string? ReplacedStateEventId, IReadOnlySet<string>? ExtremitiesAfter);
+
+/// <summary>
 /// The state after an event's prev event, read under the room's lock: the prev event's state group
 /// and that group's delta chain length, the prev event's key when it is accepted state (the new
 /// event's state adds it), and the current state event the new event replaces.
@@ -131,7 +139,7 @@ public sealed class RoomEventWriter
         NpgsqlConnection connection, NpgsqlTransaction transaction, EventWrite write, PrevEventState? prevState, CancellationToken cancellationToken)
     {
         var ev = write.Event;
-        var (stateGroup, replaced) = await AssignStateGroupAsync(connection, transaction, ev, prevState, cancellationToken);
+        var (stateGroup, _, replaced) = await AssignStateGroupAsync(connection, transaction, ev, prevState, cancellationToken);
         var membership = ev.Type == RoomEventTypes.Member ? StringOf(ev.Content["membership"]) : null;
 
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -179,13 +187,17 @@ public sealed class RoomEventWriter
     /// Writes every row of an event received over federation (<see cref="ReceivedEventWrite"/>).
     /// An accepted event replaces its prev events among the forward extremities, and becomes one
     /// itself unless a stored event already names it as a prev event (it arrived late); the
-    /// current state is the caller's (<see cref="ReplaceCurrentStateAsync"/>).
+    /// current state is the caller's (<see cref="ReplaceCurrentStateAsync"/>). <paramref name="prevState"/>:
+    /// the state after its only prev event when the caller knows it (it placed that event in this
+    /// transaction), else it is read here.
     /// </summary>
-    public async Task<EventWriteOutcome> WriteReceivedAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, ReceivedEventWrite write, CancellationToken cancellationToken)
+    public async Task<ReceivedEventWriteOutcome> WriteReceivedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, ReceivedEventWrite write, PrevEventState? prevState,
+        CancellationToken cancellationToken)
     {
         var ev = write.Event;
         long stateGroup = 0;
+        var chainLength = 0;
         string? replaced = null;
         if (!write.Outlier)
         {
@@ -197,7 +209,7 @@ public sealed class RoomEventWriter
             }
             else
             {
-                (stateGroup, replaced) = await AssignStateGroupAsync(connection, transaction, ev, null, cancellationToken);
+                (stateGroup, chainLength, replaced) = await AssignStateGroupAsync(connection, transaction, ev, prevState, cancellationToken);
             }
         }
         var membership = ev.Type == RoomEventTypes.Member ? StringOf(ev.Content["membership"]) : null;
@@ -239,9 +251,26 @@ public sealed class RoomEventWriter
                     "INSERT INTO room_memberships (event_id, room_id, user_id, sender, membership, stream_ordering, instance_id) " +
                     "VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     ev.EventId, ev.RoomId, target, ev.Sender, membership, write.StreamOrdering, write.InstanceId);
+            // In the same round trip: the extremities the current state now follows.
+            Add(batch, "SELECT event_id FROM room_forward_extremities WHERE room_id = $1", ev.RoomId);
         }
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        return new EventWriteOutcome(stateGroup, replaced);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        HashSet<string>? extremities = null;
+        if (write.Accepted)
+        {
+            // The writes before the SELECT return no rows: its result is the last.
+            while (reader.FieldCount == 0 && await reader.NextResultAsync(cancellationToken))
+            {
+            }
+            extremities = new HashSet<string>(StringComparer.Ordinal);
+            while (await reader.ReadAsync(cancellationToken))
+                extremities.Add(reader.GetString(0));
+        }
+        // A failed write surfaces when its result is reached.
+        while (await reader.NextResultAsync(cancellationToken))
+        {
+        }
+        return new ReceivedEventWriteOutcome(stateGroup, chainLength, replaced, extremities);
     }
 
     /// <summary>
@@ -327,18 +356,18 @@ public sealed class RoomEventWriter
 
     // The state before the event is the state after its prev event: the prev event's own group,
     // plus the prev event itself when it is accepted state (a new group, usually a one-entry delta).
-    private static async Task<(long StateGroup, string? Replaced)> AssignStateGroupAsync(
+    private static async Task<(long StateGroup, int ChainLength, string? Replaced)> AssignStateGroupAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Pdu ev, PrevEventState? known, CancellationToken cancellationToken)
     {
         if (ev.PrevEventIds.Count == 0)
-            return (await InsertGroupAsync(connection, transaction, ev, null, 0, new Dictionary<(string, string), string>(), cancellationToken), null);
+            return (await InsertGroupAsync(connection, transaction, ev, null, 0, new Dictionary<(string, string), string>(), cancellationToken), 0, null);
         if (ev.PrevEventIds.Count > 1)
         {
             // Built on several extremities: the state it was built against is the room's current
             // state, which is the resolution of those extremities' states.
             var current = await ReadCurrentStateAsync(connection, transaction, ev.RoomId, cancellationToken);
             var replacedByIt = ev.StateKey is { } stateKey ? current.GetValueOrDefault((ev.Type, stateKey)) : null;
-            return (await InsertGroupAsync(connection, transaction, ev, null, 0, current, cancellationToken), replacedByIt);
+            return (await InsertGroupAsync(connection, transaction, ev, null, 0, current, cancellationToken), 0, replacedByIt);
         }
 
         var prevId = ev.PrevEventIds[0];
@@ -346,21 +375,17 @@ public sealed class RoomEventWriter
             ? known
             : await ReadPrevStateAsync(connection, transaction, ev, cancellationToken);
         if (prev.AcceptedStateKey is not { } key)
-            return (prev.StateGroup, prev.ReplacedStateEventId);
+            return (prev.StateGroup, prev.ChainLength, prev.ReplacedStateEventId);
 
-        long group;
         if (prev.ChainLength + 1 > MaxDeltaChainLength)
         {
             var full = await ReadGroupAsync(connection, transaction, prev.StateGroup, cancellationToken);
             full[key] = prevId;
-            group = await InsertGroupAsync(connection, transaction, ev, null, 0, full, cancellationToken);
+            return (await InsertGroupAsync(connection, transaction, ev, null, 0, full, cancellationToken), 0, prev.ReplacedStateEventId);
         }
-        else
-        {
-            group = await InsertGroupAsync(connection, transaction, ev, prev.StateGroup, prev.ChainLength + 1,
-                new Dictionary<(string, string), string> { [key] = prevId }, cancellationToken);
-        }
-        return (group, prev.ReplacedStateEventId);
+        var group = await InsertGroupAsync(connection, transaction, ev, prev.StateGroup, prev.ChainLength + 1,
+            new Dictionary<(string, string), string> { [key] = prevId }, cancellationToken);
+        return (group, prev.ChainLength + 1, prev.ReplacedStateEventId);
     }
 
     // The prev event's state group, and the current state event the new event replaces (if state).

@@ -87,10 +87,11 @@ public sealed class InboundPduStore(NpgsqlDataSource dataSource, TimeProvider ti
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task DeleteAsync(long id, CancellationToken cancellationToken)
+    /// <summary>Removes PDUs that have their verdict from the queue.</summary>
+    public async Task DeleteAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("DELETE FROM federation_inbound_pdus WHERE id = $1");
-        command.Parameters.AddWithValue(id);
+        await using var command = dataSource.CreateCommand("DELETE FROM federation_inbound_pdus WHERE id = ANY($1)");
+        command.Parameters.AddWithValue(ids.ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

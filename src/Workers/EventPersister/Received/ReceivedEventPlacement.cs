@@ -13,17 +13,24 @@ using StateMap = IReadOnlyDictionary<(string Type, string StateKey), string>;
 /// the state before each event (the state after its prev event, or the resolution of its prev
 /// events' states), whether the auth rules accept it there and against the current state, and
 /// the current state once the forward extremities changed. Events of the request are remembered
-/// as they are placed, since later ones name them and the transaction has not committed yet.
+/// as they are placed, since later ones name them and the transaction has not committed yet; so
+/// are the current state (read once, then kept in step with what the transaction writes), the
+/// state groups given to the events placed, and the auth events read, so that a request of many
+/// events reads each of them once.
 /// </summary>
 internal sealed class ReceivedEventPlacement(
     NpgsqlConnection connection, NpgsqlTransaction transaction, RoomStateStore states, EventStore events, AuthChainEvents chains)
 {
     private readonly Dictionary<string, Pdu> _placed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StateMap> _stateAfter = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long StateGroup, int ChainLength, bool Accepted)> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Pdu> _authEvents = new(StringComparer.Ordinal);
+    private Dictionary<(string Type, string StateKey), string>? _current;
 
-    public void Remember(Pdu pdu, StateMap? stateBefore, bool accepted)
+    public void Remember(Pdu pdu, StateMap? stateBefore, bool accepted, ReceivedEventWriteOutcome written)
     {
         _placed[pdu.EventId] = pdu;
+        _groups[pdu.EventId] = (written.StateGroupBefore, written.DeltaChainLength, accepted);
         if (stateBefore is null)
             return;
         if (accepted && pdu.StateKey is { } key)
@@ -33,6 +40,21 @@ internal sealed class ReceivedEventPlacement(
     }
 
     public void RememberOutlier(Pdu pdu) => _placed[pdu.EventId] = pdu;
+
+    /// <summary>
+    /// The state after <paramref name="pdu"/>'s only prev event when this request placed it (what
+    /// <see cref="RoomEventWriter.WriteReceivedAsync"/> would otherwise read); null otherwise.
+    /// </summary>
+    public async Task<PrevEventState?> PrevStateAsync(Pdu pdu, CancellationToken cancellationToken)
+    {
+        if (pdu.PrevEventIds.Count != 1 || !_groups.TryGetValue(pdu.PrevEventIds[0], out var group))
+            return null;
+        var prev = _placed[pdu.PrevEventIds[0]];
+        var current = await CurrentStateAsync(pdu.RoomId, cancellationToken);
+        return new PrevEventState(pdu.EventId, prev.EventId, group.StateGroup, group.ChainLength,
+            group.Accepted && prev.StateKey is { } prevKey ? (prev.Type, prevKey) : null,
+            pdu.StateKey is { } key ? current.GetValueOrDefault((pdu.Type, key)) : null);
+    }
 
     /// <summary>The state before <paramref name="pdu"/>, from its prev events; null when one of them is not known with its state.</summary>
     public async Task<(StateMap? State, IReadOnlyList<string> Missing)> StateBeforeAsync(Pdu pdu, CancellationToken cancellationToken)
@@ -88,7 +110,7 @@ internal sealed class ReceivedEventPlacement(
         var unknown = new List<string>();
         foreach (var (key, id) in ids)
         {
-            if (_placed.TryGetValue(id, out var placed))
+            if (_placed.TryGetValue(id, out var placed) || _authEvents.TryGetValue(id, out placed))
                 authState[key] = placed;
             else
                 unknown.Add(id);
@@ -98,15 +120,25 @@ internal sealed class ReceivedEventPlacement(
             var loaded = await events.GetEventsAsync(unknown, cancellationToken);
             foreach (var (key, id) in ids)
                 if (!authState.ContainsKey(key) && loaded.TryGetValue(id, out var stored))
-                    authState[key] = stored.ToPdu();
+                    authState[key] = _authEvents[id] = stored.ToPdu();
         }
         var decision = EventAuth.Check(pdu, authState);
         return decision.Allowed ? null : decision.Reason ?? "refused by the auth rules";
     }
 
-    /// <summary>The room's current state, as this transaction sees it.</summary>
-    public Task<Dictionary<(string Type, string StateKey), string>> CurrentStateAsync(string roomId, CancellationToken cancellationToken) =>
-        RoomEventWriter.ReadCurrentStateAsync(connection, transaction, roomId, cancellationToken);
+    /// <summary>The room's current state, as this transaction sees it (read once; not to be changed by the caller).</summary>
+    public async Task<IReadOnlyDictionary<(string Type, string StateKey), string>> CurrentStateAsync(string roomId, CancellationToken cancellationToken) =>
+        _current ??= await RoomEventWriter.ReadCurrentStateAsync(connection, transaction, roomId, cancellationToken);
+
+    /// <summary>The transaction set one key of the current state (<see cref="RoomEventWriter.SetCurrentStateAsync"/>).</summary>
+    public void CurrentStateSet(Pdu pdu)
+    {
+        if (_current is not null && pdu.StateKey is { } key)
+            _current[(pdu.Type, key)] = pdu.EventId;
+    }
+
+    /// <summary>The transaction rewrote the current state otherwise: read it again when next asked.</summary>
+    public void CurrentStateChanged() => _current = null;
 
     private static bool SameState(StateMap a, StateMap b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && other == kv.Value);

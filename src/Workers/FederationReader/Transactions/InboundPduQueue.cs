@@ -9,8 +9,9 @@ using Npgsql;
 namespace Cluster.Workers.FederationReader.Transactions;
 
 /// <summary>
-/// Processes queued inbound PDUs (<see cref="InboundPduStore"/>): per room one at a time in
-/// arrival order, rooms side by side. In a cluster only the rooms the topology's federation
+/// Processes queued inbound PDUs (<see cref="InboundPduStore"/>): per room in arrival order, a
+/// batch at a time (<see cref="InboundPduProcessor"/> persists what it can of a batch in one
+/// transaction), rooms side by side. In a cluster only the rooms the topology's federation
 /// readers shard to this process (<see cref="ClusterContext.ProcessesInboundPdusOf"/>), whichever
 /// reader took the transaction: one process per room keeps the arrival order. /send wakes a room
 /// after queuing here, and through PostgreSQL (<see cref="InboundPduStore.Channel"/>) in the
@@ -25,7 +26,8 @@ public sealed class InboundPduQueue(
     IOptions<InboundPduRetryOptions> retryOptions, TimeProvider clock, ILogger<InboundPduQueue> logger)
     : BackgroundService
 {
-    private const int BatchSize = 20;
+    // A /send transaction holds at most 50 PDUs: one of them is usually persisted in one go.
+    private const int BatchSize = 50;
 
     // Per room: whether a drain runs, and whether it was woken again since its last read.
     private readonly ConcurrentDictionary<string, RoomDrain> _drains = new(StringComparer.Ordinal);
@@ -97,8 +99,7 @@ public sealed class InboundPduQueue(
                     }
                     continue;
                 }
-                foreach (var queued in batch)
-                    await ProcessAsync(queued, cancellationToken);
+                await ProcessAsync(batch, cancellationToken);
             }
         }
         catch (Exception e)
@@ -110,25 +111,26 @@ public sealed class InboundPduQueue(
             drain.Running = false;
     }
 
-    private async Task ProcessAsync(QueuedPdu queued, CancellationToken cancellationToken)
+    private async Task ProcessAsync(IReadOnlyList<QueuedPdu> batch, CancellationToken cancellationToken)
     {
-        var attempt = queued.Attempts + 1;
-        var lastAttempt = attempt >= _retry.MaxAttempts;
-        InboundPduOutcome outcome;
+        IReadOnlyList<InboundPduOutcome> outcomes;
         try
         {
-            outcome = await processor.ProcessAsync(queued, lastAttempt, cancellationToken);
+            outcomes = await processor.ProcessAsync(batch, _retry.MaxAttempts, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning(e, "Inbound PDU {EventId} in {RoomId} from {Origin} could not be processed (attempt {Attempt} of {MaxAttempts})",
-                queued.EventId, queued.RoomId, queued.Origin, attempt, _retry.MaxAttempts);
-            outcome = lastAttempt ? InboundPduOutcome.Done : InboundPduOutcome.RetryLater;
+            // A fault before any PDU had its own verdict (reading the room): an attempt for each.
+            logger.LogWarning(e, "{Count} inbound PDUs in {RoomId} could not be processed", batch.Count, batch[0].RoomId);
+            outcomes = [.. batch.Select(q => q.Attempts + 1 >= _retry.MaxAttempts ? InboundPduOutcome.Done : InboundPduOutcome.RetryLater)];
         }
-        if (outcome == InboundPduOutcome.RetryLater)
-            await store.PostponeAsync(queued.Id, attempt, clock.GetUtcNow() + _backoff.DelayAfter(attempt), cancellationToken);
-        else
-            await store.DeleteAsync(queued.Id, cancellationToken);
+        var now = clock.GetUtcNow();
+        for (var i = 0; i < batch.Count; i++)
+            if (outcomes[i] == InboundPduOutcome.RetryLater)
+                await store.PostponeAsync(batch[i].Id, batch[i].Attempts + 1, now + _backoff.DelayAfter(batch[i].Attempts + 1), cancellationToken);
+        var done = batch.Where((_, i) => outcomes[i] == InboundPduOutcome.Done).Select(q => q.Id).ToArray();
+        if (done.Length > 0)
+            await store.DeleteAsync(done, cancellationToken);
     }
 
     // One timer per room at a time: a later due time waits for the earlier wake, whose drain sets the next.

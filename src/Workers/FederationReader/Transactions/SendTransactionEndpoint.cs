@@ -46,9 +46,10 @@ public static class SendTransactionEndpoint
 
             var results = new JsonObject();
             var accepted = new List<(string RoomId, string EventId, byte[] Json)>();
+            var roomsRead = new Dictionary<string, RoomRecord?>(StringComparer.Ordinal);
             foreach (var node in pdus)
             {
-                var (queued, eventId, error) = await InboundPduIntake.ReadAsync(node, rooms, ct);
+                var (queued, eventId, error) = await InboundPduIntake.ReadAsync(node, rooms, roomsRead, ct);
                 if (queued is not null)
                     accepted.Add(queued.Value);
                 if (eventId is not null)
