@@ -10,31 +10,16 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// A's client reads the profile of a user of B: A asks B's <c>/query/profile</c>, keeps the answer
 /// for a minute, and turns B's refusals and failures into the client's errors.
 /// </summary>
-public class RemoteProfileTests
+public class RemoteProfileTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-    private TestUser _alice = null!;
 
-    [OneTimeSetUp]
-    public async Task StartServers()
-    {
-        // A short request timeout: a server that cannot be found fails the client's request soon.
-        _a = await FederatedServers.StartAsync(new Dictionary<string, string> { ["Cluster:Federation:RequestTimeout"] = "00:00:10" });
-        _b = await FederatedServers.StartAsync();
-        _alice = await _a.RegisterUserAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
+    // A short request timeout: a server that cannot be found fails the client's request soon.
+    protected override IReadOnlyDictionary<string, string> SettingsOfA =>
+        new Dictionary<string, string> { ["Cluster:Federation:RequestTimeout"] = "00:00:10" };
 
     private async Task<TestUser> BobWithProfileAsync(string name, string? avatar = null)
     {
-        var bob = await _b.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         (await bob.Client.PutAsync($"/_matrix/client/v3/profile/{Uri.EscapeDataString(bob.UserId)}/displayname",
             new JsonObject { ["displayname"] = name })).Ok();
         if (avatar is not null)
@@ -44,7 +29,7 @@ public class RemoteProfileTests
     }
 
     private Task<MatrixResponse> ProfileAsync(string userId, string suffix = "") =>
-        _alice.Client.GetAsync($"/_matrix/client/v3/profile/{Uri.EscapeDataString(userId)}{suffix}");
+        Alice.Client.GetAsync($"/_matrix/client/v3/profile/{Uri.EscapeDataString(userId)}{suffix}");
 
     [Test]
     public async Task The_profile_of_another_servers_user_comes_from_their_server()
@@ -79,7 +64,7 @@ public class RemoteProfileTests
     [Test]
     public async Task A_user_their_server_does_not_know_is_404_M_NOT_FOUND()
     {
-        var response = await ProfileAsync($"@nobody-{Guid.NewGuid():N}:{_b.ServerName}");
+        var response = await ProfileAsync($"@nobody-{Guid.NewGuid():N}:{B.ServerName}");
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound), response.Body?.ToJsonString());
         Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
     }
