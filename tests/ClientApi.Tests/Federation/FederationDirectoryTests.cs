@@ -48,32 +48,28 @@ public class FederationDirectoryTests : TwoServerFixture
     public async Task An_unknown_alias_is_404_M_NOT_FOUND()
     {
         var response = await QueryFromBAsync($"?room_alias={Uri.EscapeDataString($"#nothing-here:{A.ServerName}")}");
-        Assert.That(response.Status, Is.EqualTo(404));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_NOT_FOUND"));
+        ExpectError(response, 404, "M_NOT_FOUND");
     }
 
     [Test]
     public async Task An_alias_of_another_server_is_404_M_NOT_FOUND()
     {
         var response = await QueryFromBAsync($"?room_alias={Uri.EscapeDataString($"#lobby:{B.ServerName}")}");
-        Assert.That(response.Status, Is.EqualTo(404));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_NOT_FOUND"));
+        ExpectError(response, 404, "M_NOT_FOUND");
     }
 
     [Test]
     public async Task A_missing_alias_is_400_M_MISSING_PARAM()
     {
         var response = await QueryFromBAsync("");
-        Assert.That(response.Status, Is.EqualTo(400));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_MISSING_PARAM"));
+        ExpectError(response, 400, "M_MISSING_PARAM");
     }
 
     [Test]
     public async Task A_malformed_alias_is_400_M_INVALID_PARAM()
     {
         var response = await QueryFromBAsync("?room_alias=not-an-alias");
-        Assert.That(response.Status, Is.EqualTo(400));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_INVALID_PARAM"));
+        ExpectError(response, 400, "M_INVALID_PARAM");
     }
 
     [Test]
@@ -117,16 +113,14 @@ public class FederationDirectoryTests : TwoServerFixture
     public async Task Public_rooms_with_a_bad_limit_is_400_M_INVALID_PARAM()
     {
         var response = await FromBAsync(HttpMethod.Get, "/_matrix/federation/v1/publicRooms?limit=lots");
-        Assert.That(response.Status, Is.EqualTo(400));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_INVALID_PARAM"));
+        ExpectError(response, 400, "M_INVALID_PARAM");
     }
 
     [Test]
     public async Task Public_rooms_post_with_a_filter_that_is_not_an_object_is_400_M_BAD_JSON()
     {
         var response = await FromBAsync(HttpMethod.Post, "/_matrix/federation/v1/publicRooms", new JsonObject { ["filter"] = "lobby" });
-        Assert.That(response.Status, Is.EqualTo(400));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_BAD_JSON"));
+        ExpectError(response, 400, "M_BAD_JSON");
     }
 
     [Test]

@@ -41,12 +41,6 @@ public class FederationRoomReadTests : TwoServerFixture
         _closedMessage = await Alice.SendMessageAsync(_closedRoom, "not for B");
     }
 
-    private static void ExpectError(FederationResponse response, int status, string errcode)
-    {
-        Assert.That(response.Status, Is.EqualTo(status), response.Body?.ToJsonString());
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo(errcode));
-    }
-
     private static List<JsonObject> Pdus(FederationResponse response, string field = "pdus") =>
         [.. response.Body![field]!.AsArray().Select(p => p!.AsObject())];
 

@@ -103,7 +103,7 @@ public class InboundTransactionTests : TwoServerFixture
         for (var i = 0; i < 51; i++)
             transaction["pdus"]!.AsArray().Add(new JsonObject { ["room_id"] = "!nowhere:example.org" });
         var response = await SendTransactionFromBAsync(transaction);
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_BAD_JSON")));
+        ExpectError(response, 400, "M_BAD_JSON");
     }
 
     [Test]
@@ -112,7 +112,7 @@ public class InboundTransactionTests : TwoServerFixture
         var transaction = TransactionOfB();
         transaction["origin"] = "someone.else";
         var response = await SendTransactionFromBAsync(transaction);
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((403, "M_FORBIDDEN")));
+        ExpectError(response, 403, "M_FORBIDDEN");
     }
 
     [Test]

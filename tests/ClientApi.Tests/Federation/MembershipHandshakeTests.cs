@@ -96,7 +96,7 @@ public class MembershipHandshakeTests : TwoServerFixture
     {
         var roomId = await Alice.CreateRoomAsync(new JsonObject { ["preset"] = "private_chat" });
         var response = await MakeJoinAsync(roomId, NewUserOfB());
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((403, "M_FORBIDDEN")));
+        ExpectError(response, 403, "M_FORBIDDEN");
     }
 
     [Test]
@@ -104,7 +104,7 @@ public class MembershipHandshakeTests : TwoServerFixture
     {
         var roomId = await Alice.CreatePublicRoomAsync();
         var response = await MakeJoinAsync(roomId, NewUserOfB(), ver: "ver=1&ver=2");
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_INCOMPATIBLE_ROOM_VERSION")));
+        ExpectError(response, 400, "M_INCOMPATIBLE_ROOM_VERSION");
         Assert.That(response.Body?["room_version"]?.GetValue<string>(), Is.EqualTo("12"));
     }
 
@@ -113,14 +113,14 @@ public class MembershipHandshakeTests : TwoServerFixture
     {
         var roomId = await Alice.CreatePublicRoomAsync();
         var response = await MakeJoinAsync(roomId, "@someone:elsewhere.example");
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((403, "M_FORBIDDEN")));
+        ExpectError(response, 403, "M_FORBIDDEN");
     }
 
     [Test]
     public async Task Make_join_for_an_unknown_room_is_404_M_NOT_FOUND()
     {
         var response = await MakeJoinAsync($"!nowhere{Guid.NewGuid():N}:{A.ServerName}", NewUserOfB());
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((404, "M_NOT_FOUND")));
+        ExpectError(response, 404, "M_NOT_FOUND");
     }
 
     [Test]
@@ -134,7 +134,7 @@ public class MembershipHandshakeTests : TwoServerFixture
         template["state_key"] = impostor;
         var (evt, eventId) = SignAsB(template, "12");
         var response = await FromBAsync(HttpMethod.Put, $"/_matrix/federation/v2/send_join/{Esc(roomId)}/{Esc(eventId)}", evt);
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((403, "M_FORBIDDEN")));
+        ExpectError(response, 403, "M_FORBIDDEN");
         Assert.That(await JoinedMembersAsync(roomId), Is.EquivalentTo(new[] { Alice.UserId }));
     }
 
@@ -146,7 +146,7 @@ public class MembershipHandshakeTests : TwoServerFixture
         var (evt, _) = SignAsB(make.Body!["event"]!.AsObject(), "12");
         var response = await FromBAsync(HttpMethod.Put,
             $"/_matrix/federation/v2/send_join/{Esc(roomId)}/{Esc("$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")}", evt);
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_BAD_JSON")));
+        ExpectError(response, 400, "M_BAD_JSON");
     }
 
     [Test]
@@ -180,7 +180,7 @@ public class MembershipHandshakeTests : TwoServerFixture
     {
         var roomId = await Alice.CreatePublicRoomAsync();
         var response = await FromBAsync(HttpMethod.Get, $"/_matrix/federation/v1/make_leave/{Esc(roomId)}/{Esc(NewUserOfB())}");
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((403, "M_FORBIDDEN")));
+        ExpectError(response, 403, "M_FORBIDDEN");
     }
 
     [Test]
@@ -237,7 +237,7 @@ public class MembershipHandshakeTests : TwoServerFixture
             new JsonObject { ["membership"] = "invite" }, "@carol:elsewhere.example", [create.EventId], [create.EventId], 2);
         var response = await FromBAsync(HttpMethod.Put, $"/_matrix/federation/v2/invite/{Esc(roomId)}/{Esc(invite.EventId)}",
             new JsonObject { ["event"] = invite.Pdu.Json.DeepClone(), ["room_version"] = "10", ["invite_room_state"] = new JsonArray() });
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((403, "M_FORBIDDEN")));
+        ExpectError(response, 403, "M_FORBIDDEN");
     }
 
     [Test]
@@ -245,7 +245,7 @@ public class MembershipHandshakeTests : TwoServerFixture
     {
         var response = await FromBAsync(HttpMethod.Put, $"/_matrix/federation/v2/invite/{Esc($"!r:{B.ServerName}")}/{Esc("$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")}",
             new JsonObject { ["event"] = new JsonObject(), ["room_version"] = "future-9", ["invite_room_state"] = new JsonArray() });
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_INCOMPATIBLE_ROOM_VERSION")));
+        ExpectError(response, 400, "M_INCOMPATIBLE_ROOM_VERSION");
     }
 
     [Test]
@@ -255,7 +255,7 @@ public class MembershipHandshakeTests : TwoServerFixture
         (await Alice.PutStateAsync(roomId, "m.room.server_acl", "",
             new JsonObject { ["allow"] = new JsonArray("*"), ["deny"] = new JsonArray(B.ServerName.Split(':')[0]) })).Ok();
         var response = await MakeJoinAsync(roomId, NewUserOfB());
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((403, "M_FORBIDDEN")));
+        ExpectError(response, 403, "M_FORBIDDEN");
     }
 
     private async Task<string> RestrictedRoomAsync(string allowedRoomId) =>
@@ -298,7 +298,7 @@ public class MembershipHandshakeTests : TwoServerFixture
         var allowed = await Alice.CreatePublicRoomAsync();
         var roomId = await RestrictedRoomAsync(allowed);
         var response = await MakeJoinAsync(roomId, NewUserOfB());
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((403, "M_FORBIDDEN")));
+        ExpectError(response, 403, "M_FORBIDDEN");
     }
 
     [Test]
@@ -306,7 +306,7 @@ public class MembershipHandshakeTests : TwoServerFixture
     {
         var roomId = await RestrictedRoomAsync($"!elsewhere{Guid.NewGuid():N}:{B.ServerName}");
         var response = await MakeJoinAsync(roomId, NewUserOfB());
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_UNABLE_TO_AUTHORISE_JOIN")));
+        ExpectError(response, 400, "M_UNABLE_TO_AUTHORISE_JOIN");
     }
 
     [Test]
@@ -339,7 +339,7 @@ public class MembershipHandshakeTests : TwoServerFixture
         var response = await FromBAsync(HttpMethod.Put,
             $"/_matrix/federation/v2/send_join/{Esc(roomId)}/{Esc("$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")}",
             new JsonObject { ["type"] = 5, ["content"] = "join" });
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_BAD_JSON")));
+        ExpectError(response, 400, "M_BAD_JSON");
     }
 
     [Test]
@@ -379,6 +379,6 @@ public class MembershipHandshakeTests : TwoServerFixture
     {
         var roomId = await Alice.CreatePublicRoomAsync();
         var response = await FromBAsync(HttpMethod.Get, $"/_matrix/federation/v1/make_knock/{Esc(roomId)}/{Esc(NewUserOfB())}");
-        Assert.That((response.Status, response.Body?["errcode"]?.GetValue<string>()), Is.EqualTo((400, "M_MISSING_PARAM")));
+        ExpectError(response, 400, "M_MISSING_PARAM");
     }
 }

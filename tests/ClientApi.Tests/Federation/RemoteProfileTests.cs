@@ -65,8 +65,7 @@ public class RemoteProfileTests : TwoServerFixture
     public async Task A_user_their_server_does_not_know_is_404_M_NOT_FOUND()
     {
         var response = await ProfileAsync($"@nobody-{Guid.NewGuid():N}:{B.ServerName}");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
+        response.ExpectError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }
 
     [Test]
@@ -103,8 +102,7 @@ public class RemoteProfileTests : TwoServerFixture
             return Task.CompletedTask;
         });
         var response = await ProfileAsync($"@carol:{remote.ServerName}");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
@@ -121,8 +119,7 @@ public class RemoteProfileTests : TwoServerFixture
     {
         // Nothing listens on port 1 of loopback.
         var response = await ProfileAsync("@carol:127.0.0.1:1");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
@@ -130,15 +127,13 @@ public class RemoteProfileTests : TwoServerFixture
     {
         // .invalid never resolves (RFC 6761).
         var response = await ProfileAsync("@carol:no-such-server.invalid");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
     public async Task A_malformed_user_id_is_400_M_INVALID_PARAM()
     {
         var response = await ProfileAsync("carol-without-sigil");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_INVALID_PARAM"));
+        response.ExpectError(HttpStatusCode.BadRequest, "M_INVALID_PARAM");
     }
 }

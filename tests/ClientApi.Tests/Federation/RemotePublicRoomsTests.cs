@@ -69,32 +69,28 @@ public class RemotePublicRoomsTests : TwoServerFixture
     {
         using var anonymous = A.NewClient();
         var response = await anonymous.GetAsync($"/_matrix/client/v3/publicRooms?server={Uri.EscapeDataString(B.ServerName)}");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Unauthorized), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_MISSING_TOKEN"));
+        response.ExpectError(HttpStatusCode.Unauthorized, "M_MISSING_TOKEN");
     }
 
     [Test]
     public async Task A_malformed_server_name_is_400_M_INVALID_PARAM()
     {
         var response = await GetAsync("not a server!");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_INVALID_PARAM"));
+        response.ExpectError(HttpStatusCode.BadRequest, "M_INVALID_PARAM");
     }
 
     [Test]
     public async Task A_server_that_cannot_be_reached_is_502_M_UNKNOWN()
     {
         var response = await GetAsync("127.0.0.1:1");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
     public async Task A_server_name_that_does_not_resolve_is_502_M_UNKNOWN()
     {
         var response = await Alice.Client.PostAsync("/_matrix/client/v3/publicRooms?server=no-such-server.invalid", new JsonObject());
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
@@ -102,8 +98,7 @@ public class RemotePublicRoomsTests : TwoServerFixture
     {
         await using var remote = await FakeRemoteServer.StartAsync(context => context.Response.WriteAsync("""{"rooms": []}"""));
         var response = await GetAsync(remote.ServerName);
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
@@ -131,7 +126,6 @@ public class RemotePublicRoomsTests : TwoServerFixture
             return context.Response.WriteAsync("""{"errcode": "M_UNRECOGNIZED", "error": "no directory here"}""");
         });
         var response = await GetAsync(remote.ServerName);
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
+        response.ExpectError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }
 }

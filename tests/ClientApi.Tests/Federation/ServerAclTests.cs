@@ -27,11 +27,7 @@ public class ServerAclTests : TwoServerFixture
 
     private static JsonObject DenyB() => new() { ["allow"] = new JsonArray("*"), ["deny"] = new JsonArray("localhost") };
 
-    private static void ExpectForbidden(FederationResponse response)
-    {
-        Assert.That(response.Status, Is.EqualTo(403), response.Body?.ToJsonString());
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_FORBIDDEN"));
-    }
+    private static void ExpectForbidden(FederationResponse response) => ExpectError(response, 403, "M_FORBIDDEN");
 
     [Test]
     public async Task A_server_the_acl_allows_reads_the_room()

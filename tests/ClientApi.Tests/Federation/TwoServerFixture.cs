@@ -72,5 +72,12 @@ public abstract class TwoServerFixture
     /// <summary>A transaction of B's carrying <paramref name="pdus"/>.</summary>
     protected JsonObject TransactionOfB(params RemoteEvent[] pdus) => FederationTransactions.From(B.ServerName, pdus);
 
+    /// <summary>Fails the test, with the body, unless A answered B with <paramref name="status"/> and <paramref name="errcode"/>.</summary>
+    protected static void ExpectError(FederationResponse response, int status, string errcode)
+    {
+        Assert.That(response.Status, Is.EqualTo(status), response.Body?.ToJsonString());
+        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo(errcode));
+    }
+
     protected static string Esc(string value) => Uri.EscapeDataString(value);
 }

@@ -81,24 +81,21 @@ public class UserDevicesQueryTests : TwoServerFixture
     public async Task A_user_of_another_server_is_400_M_INVALID_PARAM()
     {
         var response = await DevicesFromBAsync(UserOfB("someone"));
-        Assert.That(response.Status, Is.EqualTo(400), response.Body?.ToJsonString());
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_INVALID_PARAM"));
+        ExpectError(response, 400, "M_INVALID_PARAM");
     }
 
     [Test]
     public async Task A_local_user_who_does_not_exist_is_404_M_NOT_FOUND()
     {
         var response = await DevicesFromBAsync($"@nobody-{Guid.NewGuid():N}:{A.ServerName}");
-        Assert.That(response.Status, Is.EqualTo(404), response.Body?.ToJsonString());
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_NOT_FOUND"));
+        ExpectError(response, 404, "M_NOT_FOUND");
     }
 
     [Test]
     public async Task A_malformed_user_id_is_400_M_INVALID_PARAM()
     {
         var response = await DevicesFromBAsync("not-a-user-id");
-        Assert.That(response.Status, Is.EqualTo(400), response.Body?.ToJsonString());
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_INVALID_PARAM"));
+        ExpectError(response, 400, "M_INVALID_PARAM");
     }
 
     [Test]
