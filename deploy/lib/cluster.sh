@@ -33,12 +33,28 @@ cluster_start_process() {
   echo $! >"$data/run/$name.pid"
 }
 
-# cluster_wait_http URL SECONDS -> 0 once URL answers 200.
+# cluster_wait_http URL SECONDS [DATA] -> 0 once URL answers 200, 1 after SECONDS; with DATA,
+# 3 as soon as a process of DATA/run has exited (its name in DATA/run/exited), since then
+# waiting longer cannot help.
 cluster_wait_http() {
-  local url=$1 seconds=$2 i
-  for i in $(seq 1 $((seconds * 5))); do
+  local url=$1 deadline=$((SECONDS + $2)) data=${3:-} exited
+  while [ "$SECONDS" -lt "$deadline" ]; do
     curl -fsS -o /dev/null -m 2 "$url" 2>/dev/null && return 0
+    if [ -n "$data" ] && exited=$(cluster_first_exited "$data"); then
+      echo "$exited" >"$data/run/exited"
+      return 3
+    fi
     sleep 0.2
+  done
+  return 1
+}
+
+# cluster_first_exited DATA -> prints the name of a process of DATA/run that is no longer running.
+cluster_first_exited() {
+  local pidfile
+  for pidfile in "$1"/run/*.pid; do
+    [ -f "$pidfile" ] || continue
+    kill -0 "$(cat "$pidfile")" 2>/dev/null || { basename "$pidfile" .pid; return 0; }
   done
   return 1
 }

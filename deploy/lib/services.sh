@@ -72,12 +72,34 @@ services_start_pg() {
   local opts="-c listen_addresses=127.0.0.1 -p $port -k $dir/pg -c max_connections=200"
   [ "$mode" = fast ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   touch "$dir/pg.log"; [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/pg.log"
-  services_as_pg "$bin/pg_ctl" -D "$dir/pg" -o "$opts" -l "$dir/pg.log" -w -t 60 start >/dev/null \
-    || { cat "$dir/pg.log" >&2; return 1; }
+  local logged; logged=$(wc -l <"$dir/pg.log")
+  if ! services_as_pg "$bin/pg_ctl" -D "$dir/pg" -o "$opts" -l "$dir/pg.log" -w -t 60 start >/dev/null; then
+    # Exit status 2: the port was taken (for services_start_pg_on_free_port to try another).
+    if [ -n "${SERVICES_QUIET_PORT_CLASH:-}" ] && tail -n +"$((logged + 1))" "$dir/pg.log" | grep -q "could not create any TCP/IP sockets"; then
+      return 2
+    fi
+    cat "$dir/pg.log" >&2
+    return 1
+  fi
   if ! psql -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='matrix'" | grep -q 1; then
     psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE matrix" >/dev/null
   fi
   echo "$port" >"$dir/pg.port"
+}
+
+# services_start_pg_on_free_port DIR FIRST_PORT [fast] -> like services_start_pg on the first free
+# port from FIRST_PORT; the port is in DIR/pg.port. Another script starting its own PostgreSQL at
+# the same moment can take the port between the check and the bind: then the next port is tried.
+services_start_pg_on_free_port() {
+  local dir=$1 port=$2 mode=${3:-} attempt
+  for attempt in 1 2 3 4 5; do
+    port=$(services_free_port "$port")
+    SERVICES_QUIET_PORT_CLASH=1 services_start_pg "$dir" "$port" "$mode" && return 0
+    [ "$?" -eq 2 ] || return 1
+    services_log "port $port was taken meanwhile; trying the next"
+    port=$((port + 1))
+  done
+  return 1
 }
 
 services_stop_pg() {
@@ -90,14 +112,32 @@ services_stop_pg() {
 services_start_redis() {
   local dir=$1 port=$2
   mkdir -p "$dir/redis"
+  local logged=0; [ -f "$dir/redis/redis.log" ] && logged=$(wc -l <"$dir/redis/redis.log")
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --daemonize yes \
     --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" --save "" --appendonly no >/dev/null
   local i
   for i in $(seq 1 100); do
     redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && { echo "$port" >"$dir/redis.port"; return 0; }
+    if [ -n "${SERVICES_QUIET_PORT_CLASH:-}" ] && tail -n +"$((logged + 1))" "$dir/redis/redis.log" 2>/dev/null | grep -q "Address already in use"; then
+      return 2
+    fi
     sleep 0.1
   done
   services_log "redis did not answer on port $port"; cat "$dir/redis/redis.log" >&2
+  return 1
+}
+
+# services_start_redis_on_free_port DIR FIRST_PORT -> like services_start_redis on the first free
+# port from FIRST_PORT (in DIR/redis.port), trying the next when another took it meanwhile.
+services_start_redis_on_free_port() {
+  local dir=$1 port=$2 attempt
+  for attempt in 1 2 3 4 5; do
+    port=$(services_free_port "$port")
+    SERVICES_QUIET_PORT_CLASH=1 services_start_redis "$dir" "$port" && return 0
+    [ "$?" -eq 2 ] || return 1
+    services_log "port $port was taken meanwhile; trying the next"
+    port=$((port + 1))
+  done
   return 1
 }
 

@@ -22,7 +22,8 @@ namespace Cluster.Workers.FederationReader;
 /// authenticated queries built so far (profile, room alias directory, a user's devices), the public room directory,
 /// reads of rooms' events and state (/event, /state, /state_ids, /backfill, /get_missing_events),
 /// inbound transactions (/send: PDUs queued, then checked and persisted in the background;
-/// typing, receipts and to-device EDUs applied through the streams' writers), and the membership
+/// typing, receipts and to-device EDUs applied through the streams' writers, device list updates
+/// kept in the remote device list cache, resynced in the background), and the membership
 /// handshakes of other servers' users (make_/send_join, leave, knock, invite, event_auth).
 /// </summary>
 public sealed class FederationReaderModule : IRoleModule
@@ -50,6 +51,7 @@ public sealed class FederationReaderModule : IRoleModule
         services.AddFederationRoomReads();
         services.AddFederationMembership();
         services.AddInboundEdus();
+        services.AddHostedService<RemoteDeviceListResync>();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)

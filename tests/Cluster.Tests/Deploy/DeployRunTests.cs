@@ -16,7 +16,9 @@ namespace Cluster.ClusterTests.Deploy;
 [NonParallelizable]
 public sealed class DeployRunTests
 {
-    private static readonly TimeSpan StartLimit = TimeSpan.FromMinutes(5);
+    // deploy/run itself gives the router 5 minutes: ten runtimes starting at once, beside the rest of
+    // the test run on two cores, have needed more than 3.
+    private static readonly TimeSpan StartLimit = TimeSpan.FromMinutes(8);
     private static readonly TimeSpan StopLimit = TimeSpan.FromMinutes(1);
 
     [Test]
@@ -29,7 +31,7 @@ public sealed class DeployRunTests
         using var run = StartScript(root, output, "deploy/run", "--port", port.ToString(), "--data", data);
         try
         {
-            await WaitForLineAsync(run, output, $"homeserver localhost:{port} on http://127.0.0.1:{port}");
+            await WaitForLineAsync(run, output, data, $"homeserver localhost:{port} on http://127.0.0.1:{port}");
 
             using var anonymous = new MatrixTestClient(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") }, null);
             var registered = (await anonymous.PostAsync("/_matrix/client/v3/register", new JsonObject
@@ -104,17 +106,27 @@ public sealed class DeployRunTests
         return process;
     }
 
-    private static async Task WaitForLineAsync(Process run, ConcurrentQueue<string> output, string expected)
+    private static async Task WaitForLineAsync(Process run, ConcurrentQueue<string> output, string data, string expected)
     {
         var deadline = DateTime.UtcNow + StartLimit;
         while (!output.Any(line => line.Contains(expected, StringComparison.Ordinal)))
         {
             if (run.HasExited)
-                Assert.Fail($"deploy/run exited ({run.ExitCode}) before the cluster was up:\n{string.Join('\n', output)}");
+                Assert.Fail($"deploy/run exited ({run.ExitCode}) before the cluster was up:\n{string.Join('\n', output)}\n{LogTails(data)}");
             if (DateTime.UtcNow > deadline)
-                Assert.Fail($"deploy/run did not report the cluster up within {StartLimit}:\n{string.Join('\n', output)}");
+                Assert.Fail($"deploy/run did not report the cluster up within {StartLimit}:\n{string.Join('\n', output)}\n{LogTails(data)}");
             await Task.Delay(500);
         }
+    }
+
+    // The data folder goes with the test, so a failure keeps each process's last words in its message.
+    private static string LogTails(string data)
+    {
+        var logs = Path.Combine(data, "logs");
+        if (!Directory.Exists(logs))
+            return "(no logs)";
+        return string.Join('\n', Directory.GetFiles(logs, "*.log").Order().Select(file =>
+            $"== {Path.GetFileName(file)}:\n" + string.Join('\n', File.ReadLines(file).TakeLast(3).Select(l => l.Length > 300 ? l[..300] : l))));
     }
 
     private static async Task WaitForExitAsync(Process process, ConcurrentQueue<string> output, string what)

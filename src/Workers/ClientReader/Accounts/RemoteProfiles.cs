@@ -1,10 +1,10 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Cluster.Shared.Federation.Client;
 using Cluster.Shared.Http;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.Storage.Accounts;
 using Cluster.Workers.ClientReader.Federation;
+using Outcome = Cluster.Workers.ClientReader.Federation.RemoteAnswerCache<(string User, string Field), Cluster.Shared.Storage.Accounts.Profile>.Outcome;
 
 namespace Cluster.Workers.ClientReader.Accounts;
 
@@ -26,28 +26,17 @@ public sealed class RemoteProfiles(FederationClient federation, TimeProvider clo
     /// <summary>Most (user, field) answers kept; beyond it the expired go, then everything.</summary>
     public const int MaxEntries = 10_000;
 
-    private readonly ConcurrentDictionary<(string User, string Field), Entry> _entries = new();
+    private readonly RemoteAnswerCache<(string User, string Field), Profile> _answers = new(TimeToLive, MaxEntries, clock);
 
     /// <summary>
     /// The profile of <paramref name="user"/> (another server's), or only <paramref name="field"/>
     /// of it (<c>displayname</c>, <c>avatar_url</c>) when given. Throws the <see cref="MatrixException"/>
     /// the client gets when the profile cannot be had.
     /// </summary>
-    public async Task<Profile> GetAsync(UserId user, string? field, CancellationToken cancellationToken)
-    {
-        var key = (user.ToString(), field ?? "");
-        var now = clock.GetUtcNow();
-        if (_entries.TryGetValue(key, out var cached) && cached.Expires > now)
-            return cached.Answer();
+    public Task<Profile> GetAsync(UserId user, string? field, CancellationToken cancellationToken) =>
+        _answers.GetAsync((user.ToString(), field ?? ""), () => AskAsync(user, field, cancellationToken));
 
-        var entry = await AskAsync(user, field, cancellationToken);
-        if (_entries.Count >= MaxEntries)
-            Trim(now);
-        _entries[key] = entry with { Expires = now + TimeToLive };
-        return entry.Answer();
-    }
-
-    private async Task<Entry> AskAsync(UserId user, string? field, CancellationToken cancellationToken)
+    private async Task<Outcome> AskAsync(UserId user, string? field, CancellationToken cancellationToken)
     {
         var query = $"/_matrix/federation/v1/query/profile?user_id={Uri.EscapeDataString(user.ToString())}";
         if (field is not null)
@@ -60,41 +49,22 @@ public sealed class RemoteProfiles(FederationClient federation, TimeProvider clo
         catch (FederationRequestException e)
         {
             logger.LogInformation("Fetching the profile of {UserId} failed: {Reason}", user, e.Message);
-            return Entry.Failed(RemoteAnswers.Unreachable(user.ServerName, $"the profile of {user}"));
+            return Outcome.Failed(RemoteAnswers.Unreachable(user.ServerName, $"the profile of {user}"));
         }
         if (!response.IsSuccess)
         {
             logger.LogInformation("Fetching the profile of {UserId} failed: {Server} answered {Status}", user, user.ServerName, response.Status);
-            return Entry.Failed(response.Status == StatusCodes.Status404NotFound
+            return Outcome.Failed(response.Status == StatusCodes.Status404NotFound
                 ? MatrixException.NotFound("Profile not found")
                 : RemoteAnswers.Refused(user.ServerName, $"the profile of {user}", response));
         }
         if (response.Body is not JsonObject body)
-            return Entry.Failed(RemoteAnswers.Malformed(user.ServerName, $"the profile of {user}"));
-        return Entry.Found(new Profile(
+            return Outcome.Failed(RemoteAnswers.Malformed(user.ServerName, $"the profile of {user}"));
+        return Outcome.Found(new Profile(
             field is null or "displayname" ? StringField(body, "displayname", ProfileStore.MaxDisplayNameLength) : null,
             field is null or "avatar_url" ? StringField(body, "avatar_url", ProfileStore.MaxAvatarUrlLength) : null));
     }
 
     private static string? StringField(JsonObject body, string name, int maxLength) =>
         body[name] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length is > 0 && text.Length <= maxLength ? text : null;
-
-    private void Trim(DateTimeOffset now)
-    {
-        foreach (var (key, entry) in _entries)
-            if (entry.Expires <= now)
-                _entries.TryRemove(key, out _);
-        if (_entries.Count >= MaxEntries)
-            _entries.Clear();
-    }
-
-    private sealed record Entry(Profile? Profile, MatrixException? Error, DateTimeOffset Expires)
-    {
-        public static Entry Found(Profile profile) => new(profile, null, default);
-        public static Entry Failed(MatrixException error) => new(null, error, default);
-
-        // A fresh exception per answer: one instance thrown on several requests at once would share its stack trace.
-        public Profile Answer() =>
-            Profile ?? throw new MatrixException(Error!.Status, Error.ErrCode, Error.Message);
-    }
 }

@@ -31,7 +31,6 @@ public static class RoomReadEndpoints
             var rooms = await memberships.GetJoinedRoomIdsAsync(ctx.Requester().User.ToString(), ctx.RequestAborted);
             return Results.Json(new JsonObject { ["joined_rooms"] = new JsonArray([.. rooms.Select(r => JsonValue.Create(r))]) });
         }).RequireAccessToken();
-        app.MapClientGet("directory/room/{roomAlias}", GetAliasAsync);
         app.MapClientGet("rooms/{roomId}/aliases", async (HttpContext ctx, string roomId, RoomReadAccess access, RoomAliasStore aliases) =>
         {
             var room = RoomIdOf(ctx);
@@ -167,15 +166,6 @@ public static class RoomReadEndpoints
             joined[member.UserId] = entry;
         }
         return Results.Json(new JsonObject { ["joined"] = joined });
-    }
-
-    /// <summary>GET /directory/room/{alias}: local aliases only (resolving other servers' needs federation).</summary>
-    private static async Task<IResult> GetAliasAsync(HttpContext ctx, string roomAlias, LocalAliasDirectory directory)
-    {
-        var alias = RequestValues.RoomAlias(PathValues.Get(ctx, "roomAlias"));
-        var resolved = await directory.ResolveAsync(alias, ctx.RequestAborted)
-            ?? throw MatrixException.NotFound($"Room alias {alias} not found.");
-        return Results.Json(resolved.ToJson());
     }
 
     private static string? MembershipFilter(HttpContext ctx, string name)

@@ -52,21 +52,19 @@ public sealed class JoinTargets(
 
     private async Task<string> ResolveRemoteAliasAsync(RoomAlias alias, List<string> servers, CancellationToken cancellationToken)
     {
-        FederationResponse response;
+        RemoteAliasAnswer answer;
         try
         {
-            response = await federation.SendAsync(alias.ServerName, HttpMethod.Get,
-                $"/_matrix/federation/v1/query/directory?room_alias={Uri.EscapeDataString(alias.ToString())}", null, cancellationToken);
+            answer = await RemoteAliasQuery.AskAsync(federation, alias, cancellationToken);
         }
-        catch (FederationRequestException e)
+        catch (FederationRequestException)
         {
-            throw new MatrixException(StatusCodes.Status502BadGateway, ErrCodes.Unknown, $"{alias.ServerName} could not be asked for {alias}: {e.Message}");
+            throw new MatrixException(StatusCodes.Status502BadGateway, ErrCodes.Unknown, $"{alias.ServerName} could not be asked for {alias}.");
         }
-        if (!response.IsSuccess || Pdu.StringOf(response.Body?["room_id"]) is not { } roomId || !RoomId.TryParse(roomId, out _))
-            throw MatrixException.NotFound($"Room alias {alias} is not known to {alias.ServerName}.");
-        if (response.Body?["servers"] is System.Text.Json.Nodes.JsonArray listed)
-            servers.AddRange(listed.Select(Pdu.StringOf).OfType<string>().Take(RemoteRoomJoin.MaxServersTried));
+        var resolved = answer.Resolved ?? throw MatrixException.NotFound($"Room alias {alias} is not known to {alias.ServerName}.");
+        // The alias's own server last: it is listed by the answer or added by the query.
+        servers.AddRange(resolved.Servers.Where(s => s != alias.ServerName.ToString()).Take(RemoteRoomJoin.MaxServersTried));
         servers.Add(alias.ServerName.ToString());
-        return roomId;
+        return resolved.RoomId;
     }
 }

@@ -22,7 +22,7 @@ public sealed record EventPlan(EventDraft? Draft, string? ExistingEventId, strin
 /// (the auth essentials plus <see cref="StateKeys"/>) and returns the event to send, or throws a
 /// <see cref="MatrixException"/> to refuse. <see cref="Exchange"/>, when given, takes the built and
 /// authorised event to another server first and returns the copy to persist (an invite of another
-/// server's user, which that server signs too); it runs under the room's lock, like the rest.
+/// server's user, which that server signs too); unlike the rest, it runs outside the room's lock.
 /// </summary>
 public sealed record SendRequest(
     string RoomId,
@@ -51,32 +51,18 @@ public sealed class RoomEventSender(
 
     public async Task<SentEvent> SendAsync(SendRequest request, CancellationToken cancellationToken)
     {
+        if (request.Exchange is not null)
+            return await SendExchangedAsync(request, cancellationToken);
         using var held = await _rooms.AcquireAsync(request.RoomId, cancellationToken);
         // A retried transaction ID is not looked up first (that would cost every send a round trip):
         // the persister's unique index refuses the repeat, and a retry refused before that (its
         // sender has left the room since, say) looks for the first event before answering.
         for (var attempt = 1; ; attempt++)
         {
-            RoomContext room;
-            BuiltEvent built;
-            EventPlan plan;
+            Prepared prepared;
             try
             {
-                room = await loader.LoadAsync(request.RoomId, request.StateKeys, cancellationToken)
-                    ?? throw MatrixException.Forbidden($"You are not in room {request.RoomId}.");
-                plan = request.Plan(room);
-                if (plan.ExistingEventId is { } existing)
-                    return new SentEvent(existing, null);
-                var draft = plan.Draft ?? throw new InvalidOperationException("A plan either sends a draft or names an existing event.");
-                await loader.LoadMoreAsync(room,
-                    AuthEventSelection.Select(room.Version, draft.Type, draft.StateKey, draft.Sender, draft.Content), cancellationToken);
-
-                built = await builder.BuildAsync(room, draft, cancellationToken);
-                var decision = EventAuth.Check(built.Pdu, room.State);
-                if (!decision.Allowed)
-                    throw MatrixException.Forbidden($"The event is not allowed: {decision.Reason}.");
-                if (request.Exchange is { } exchange)
-                    built = await exchange(room, built, cancellationToken);
+                prepared = await PrepareAsync(request, cancellationToken);
             }
             catch (MatrixException) when (request.Transaction is not null)
             {
@@ -84,13 +70,15 @@ public sealed class RoomEventSender(
                     return new SentEvent(earlier, null);
                 throw;
             }
+            if (prepared.Built is not { } built)
+                return new SentEvent(prepared.Plan.ExistingEventId!, null);
 
             try
             {
-                var result = await persistence.PersistAsync(new PersistRequest(request.RoomId, room.Version.Id,
-                    [new EventToPersist(built.EventId, built.CanonicalJson, request.Transaction, plan.AppliesRedactionOf)]),
+                var result = await persistence.PersistAsync(new PersistRequest(request.RoomId, prepared.Room.Version.Id,
+                    [new EventToPersist(built.EventId, built.CanonicalJson, request.Transaction, prepared.Plan.AppliesRedactionOf)]),
                     cancellationToken);
-                Remember(room, built);
+                Remember(prepared.Room, built);
                 return new SentEvent(built.EventId, result.Events[0]);
             }
             catch (RoomMovedOnException e) when (attempt < MaxAttempts)
@@ -118,6 +106,76 @@ public sealed class RoomEventSender(
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// An event another server countersigns before it is persisted (an invite of its user). It is
+    /// built and checked under the room's lock, but exchanged without it: that server may take up
+    /// to the federation timeout, and the room's other senders must not wait on it. If the room
+    /// moved on meanwhile, the countersigned event cannot be rebuilt without asking again, so it
+    /// joins the graph where it was built, as a received event does (checked against the state
+    /// before it and the current state; the next event merges the fork).
+    /// </summary>
+    private async Task<SentEvent> SendExchangedAsync(SendRequest request, CancellationToken cancellationToken)
+    {
+        Prepared prepared;
+        using (await _rooms.AcquireAsync(request.RoomId, cancellationToken))
+            prepared = await PrepareAsync(request, cancellationToken);
+        if (prepared.Built is not { } built)
+            return new SentEvent(prepared.Plan.ExistingEventId!, null);
+        built = await request.Exchange!(prepared.Room, built, cancellationToken);
+
+        using var held = await _rooms.AcquireAsync(request.RoomId, cancellationToken);
+        try
+        {
+            var result = await persistence.PersistAsync(new PersistRequest(request.RoomId, prepared.Room.Version.Id,
+                [new EventToPersist(built.EventId, built.CanonicalJson, request.Transaction, prepared.Plan.AppliesRedactionOf)]),
+                cancellationToken);
+            Remember(prepared.Room, built);
+            return new SentEvent(built.EventId, result.Events[0]);
+        }
+        catch (RoomMovedOnException)
+        {
+            snapshots.Forget(request.RoomId);
+        }
+        catch
+        {
+            snapshots.Forget(request.RoomId);
+            throw;
+        }
+
+        var outcome = (await persistence.PersistReceivedAsync(new ReceivedPersistRequest(request.RoomId, prepared.Room.Version.Id,
+            [new ReceivedEvent(built.EventId, built.CanonicalJson)]), cancellationToken)).Events[0];
+        logger.LogInformation("{EventId} in {RoomId}, exchanged while the room moved on, placed where it was built: {Status}",
+            built.EventId, request.RoomId, outcome.Status);
+        return outcome.Status switch
+        {
+            ReceivedEventStatus.Accepted => new SentEvent(built.EventId, new PersistedEvent(built.EventId, outcome.StreamOrdering, outcome.WriterId)),
+            ReceivedEventStatus.AlreadyKnown => new SentEvent(built.EventId, null),
+            _ => throw MatrixException.Forbidden(
+                $"The room changed while another server countersigned the event, and no longer allows it: {outcome.Reason ?? outcome.Status.ToString()}."),
+        };
+    }
+
+    /// <summary>The room's state, the request's plan for it and, unless the plan names an existing event, the event built, signed and auth-checked.</summary>
+    private sealed record Prepared(RoomContext Room, EventPlan Plan, BuiltEvent? Built);
+
+    private async Task<Prepared> PrepareAsync(SendRequest request, CancellationToken cancellationToken)
+    {
+        var room = await loader.LoadAsync(request.RoomId, request.StateKeys, cancellationToken)
+            ?? throw MatrixException.Forbidden($"You are not in room {request.RoomId}.");
+        var plan = request.Plan(room);
+        if (plan.ExistingEventId is not null)
+            return new Prepared(room, plan, null);
+        var draft = plan.Draft ?? throw new InvalidOperationException("A plan either sends a draft or names an existing event.");
+        await loader.LoadMoreAsync(room,
+            AuthEventSelection.Select(room.Version, draft.Type, draft.StateKey, draft.Sender, draft.Content), cancellationToken);
+
+        var built = await builder.BuildAsync(room, draft, cancellationToken);
+        var decision = EventAuth.Check(built.Pdu, room.State);
+        if (!decision.Allowed)
+            throw MatrixException.Forbidden($"The event is not allowed: {decision.Reason}.");
+        return new Prepared(room, plan, built);
     }
 
     // The room now follows the event; a redaction may have stripped state the snapshot holds whole.

@@ -9,7 +9,8 @@ namespace Cluster.Workers.FederationSender.Edus;
 /// <summary>
 /// Wakes the queue of a destination this instance sends to when another process (the to-device
 /// stream's writer) has put durable EDUs in the outbox for it: it listens on the PostgreSQL
-/// channel <see cref="DurableEduOutbox.Channel"/>, and each time it starts listening wakes every
+/// channel <see cref="DurableEduOutbox.Channel"/> (announced too by the devices trigger of migration 0014
+/// for m.device_list_update), and each time it starts listening wakes every
 /// destination with EDU rows (notifications sent while it was not listening are lost).
 /// </summary>
 public sealed class DurableEduWatcher(

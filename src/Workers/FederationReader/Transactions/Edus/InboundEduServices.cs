@@ -1,6 +1,8 @@
 using Cluster.Replication.Streams.Receipts;
 using Cluster.Replication.Streams.ToDevice;
 using Cluster.Replication.Streams.Typing;
+using Cluster.Shared.Storage.Federation;
+using Cluster.Workers.FederationReader.Devices;
 using Cluster.Workers.StreamWriters.Common;
 using Cluster.Workers.StreamWriters.Receipts;
 using Cluster.Workers.StreamWriters.ToDevice;
@@ -12,7 +14,7 @@ namespace Cluster.Workers.FederationReader.Transactions.Edus;
 public static class InboundEduServices
 {
     /// <summary>
-    /// <see cref="InboundEdus"/> and the writes it needs: typing, receipts and to-device, each
+    /// <see cref="InboundEdus"/> and the writes it needs: the remote device list cache, and typing, receipts and to-device, each
     /// through the stream's writer (this process when it writes the stream, else the writer
     /// instance, as a client reader's writes go). The streams are followed here too, which is
     /// how a write waits until it can be seen. Safe to call more than once.
@@ -29,6 +31,10 @@ public static class InboundEduServices
         services.TryAddSingleton<InboundTyping>();
         services.TryAddSingleton<InboundReceipts>();
         services.TryAddSingleton<InboundToDevice>();
+        services.TryAddSingleton<RemoteDeviceListStore>();
+        services.TryAddSingleton<RoomsSharedWithLocalUsers>();
+        services.TryAddSingleton<DeviceListResyncSignal>();
+        services.TryAddSingleton<InboundDeviceListUpdates>();
         services.TryAddSingleton<InboundEdus>();
         return services;
     }

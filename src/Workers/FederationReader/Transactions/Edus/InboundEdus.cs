@@ -8,12 +8,13 @@ namespace Cluster.Workers.FederationReader.Transactions.Edus;
 
 /// <summary>
 /// The EDUs of a newly taken transaction: typing and read receipts of the origin's users in rooms
-/// they are joined to, and to-device messages for local devices. Presence (disabled here), device
-/// list updates and other types (end-to-end encryption is not built) are ignored. Each EDU stands
+/// they are joined to, to-device messages for local devices, and the origin's users' device list
+/// updates. Presence (disabled here) and other types (end-to-end encryption is not built) are ignored. Each EDU stands
 /// alone: a malformed or unauthorised one is dropped with a log line, and neither fails the
 /// transaction nor stops the EDUs after it; the spec gives the sender no per-EDU answer.
 /// </summary>
-public sealed class InboundEdus(InboundTyping typing, InboundReceipts receipts, InboundToDevice toDevice, ILogger<InboundEdus> logger)
+public sealed class InboundEdus(
+    InboundTyping typing, InboundReceipts receipts, InboundToDevice toDevice, InboundDeviceListUpdates deviceLists, ILogger<InboundEdus> logger)
 {
     public async Task ApplyAsync(string origin, JsonArray edus, CancellationToken cancellationToken)
     {
@@ -41,6 +42,9 @@ public sealed class InboundEdus(InboundTyping typing, InboundReceipts receipts, 
                         break;
                     case InboundToDevice.EduType:
                         await toDevice.ApplyAsync(origin, content, cancellationToken);
+                        break;
+                    case InboundDeviceListUpdates.EduType:
+                        await deviceLists.ApplyAsync(origin, content, cancellationToken);
                         break;
                     default:
                         logger.LogDebug("Ignoring a {EduType} EDU from {Origin}", type, origin);
