@@ -6,7 +6,7 @@ namespace Cluster.ClientApi.Tests.Federation;
 public static class FederationTransactions
 {
     /// <summary>A transaction of <paramref name="origin"/>'s, stamped now: the PDUs (copied) and, when given, EDUs.</summary>
-    public static JsonObject From(string origin, IEnumerable<RemoteEvent> pdus, IEnumerable<JsonObject>? edus = null)
+    public static JsonObject From(string origin, IEnumerable<RemoteEvent> pdus, IEnumerable<JsonNode>? edus = null)
     {
         var transaction = new JsonObject
         {
