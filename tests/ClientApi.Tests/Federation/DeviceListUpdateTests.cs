@@ -2,12 +2,10 @@ using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Accounts;
 using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClientApi.Tests.Rooms;
-using Cluster.Shared.Federation.Client;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.RoomVersions;
 using Cluster.Shared.Storage.Accounts;
 using Cluster.Shared.Storage.Federation;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Cluster.ClientApi.Tests.Federation;
@@ -45,32 +43,14 @@ internal static class DeviceLists
 /// to every other server joined to a room the user is in (a stand-in that records them), one chain
 /// of stream_id and prev_id per user, kept in the outbox until the destination takes them.
 /// </summary>
-public class OutboundDeviceListUpdateTests
+public class OutboundDeviceListUpdateTests : RecordingRemotesFixture
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-    private Homeserver _a = null!;
-    private readonly List<RecordingRemoteServer> _remotes = [];
-
-    [OneTimeSetUp]
-    public async Task StartServer() => _a = await FederatedServers.StartAsync(SenderSettings.Short);
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        foreach (var remote in _remotes)
-            await remote.DisposeAsync();
-        if (_a is not null)
-            await _a.DisposeAsync();
-    }
-
     /// <summary>A recording server with a user joined to a new room of <paramref name="local"/>.</summary>
     private async Task<RecordingRemoteServer> RemoteInRoomWithAsync(TestUser local)
     {
-        var remote = await RecordingRemoteServer.StartAsync(RoomVersions.Default);
-        _remotes.Add(remote);
+        var remote = await RemoteAsync();
         var roomId = await local.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
-        await RemoteMembers.JoinAsync(_a, roomId, $"@bob:{remote.ServerName}", remote.ServerName);
+        await RemoteMembers.JoinAsync(A, roomId, $"@bob:{remote.ServerName}", remote.ServerName);
         return remote;
     }
 
@@ -86,11 +66,11 @@ public class OutboundDeviceListUpdateTests
     [Test]
     public async Task A_device_added_renamed_and_deleted_reaches_a_server_sharing_a_room_as_chained_updates()
     {
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var remote = await RemoteInRoomWithAsync(alice);
-        var before = await DeviceLists.VersionAsync(_a, alice.UserId);
+        var before = await DeviceLists.VersionAsync(A, alice.UserId);
 
-        var laptop = await DeviceLists.LogInAsync(_a, alice);
+        var laptop = await DeviceLists.LogInAsync(A, alice);
         await DeviceLists.RenameAsync(alice, laptop, "Laptop");
         await DeviceLists.DeleteAsync(alice, laptop);
         await Eventually.That(() => Updates(remote.DeliveredEdus, alice.UserId).Count >= 3, Patience);
@@ -117,26 +97,26 @@ public class OutboundDeviceListUpdateTests
     [Test]
     public async Task The_last_update_carries_the_version_that_user_devices_answers()
     {
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var remote = await RemoteInRoomWithAsync(alice);
 
-        await DeviceLists.LogInAsync(_a, alice);
+        await DeviceLists.LogInAsync(A, alice);
         await Eventually.That(() => Updates(remote.DeliveredEdus, alice.UserId).Count >= 1, Patience);
 
-        Assert.That(StreamId(Updates(remote.DeliveredEdus, alice.UserId).Single()), Is.EqualTo(await DeviceLists.VersionAsync(_a, alice.UserId)));
+        Assert.That(StreamId(Updates(remote.DeliveredEdus, alice.UserId).Single()), Is.EqualTo(await DeviceLists.VersionAsync(A, alice.UserId)));
     }
 
     [Test]
     public async Task A_server_sharing_no_room_with_the_user_gets_no_update()
     {
-        var alice = await _a.RegisterUserAsync();
-        var carol = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
+        var carol = await A.RegisterUserAsync();
         var withAlice = await RemoteInRoomWithAsync(alice);
         var withCarolOnly = await RemoteInRoomWithAsync(carol);
 
-        await DeviceLists.LogInAsync(_a, alice);
+        await DeviceLists.LogInAsync(A, alice);
         // Carol's change is enqueued after Alice's: once it reached the other server, Alice's would have too.
-        await DeviceLists.LogInAsync(_a, carol);
+        await DeviceLists.LogInAsync(A, carol);
         await Eventually.That(() => Updates(withAlice.DeliveredEdus, alice.UserId).Count >= 1, Patience);
         await Eventually.That(() => Updates(withCarolOnly.DeliveredEdus, carol.UserId).Count >= 1, Patience);
 
@@ -146,10 +126,10 @@ public class OutboundDeviceListUpdateTests
     [Test]
     public async Task Logging_in_again_on_a_known_device_sends_no_update()
     {
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var remote = await RemoteInRoomWithAsync(alice);
 
-        await DeviceLists.LogInAsync(_a, alice, alice.DeviceId);
+        await DeviceLists.LogInAsync(A, alice, alice.DeviceId);
         await DeviceLists.RenameAsync(alice, alice.DeviceId, "after the login");
         await Eventually.That(() => Updates(remote.DeliveredEdus, alice.UserId).Count >= 1, Patience);
         await Task.Delay(300);
@@ -161,11 +141,11 @@ public class OutboundDeviceListUpdateTests
     [Test]
     public async Task An_update_for_a_server_that_is_down_waits_in_the_outbox_and_is_delivered_once_it_answers()
     {
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var remote = await RemoteInRoomWithAsync(alice);
         remote.Behaviour = RecordingRemoteServer.Mode.Fail;
 
-        var phone = await DeviceLists.LogInAsync(_a, alice);
+        var phone = await DeviceLists.LogInAsync(A, alice);
         await Eventually.That(() => Updates(remote.Refused.SelectMany(t => t.Edus), alice.UserId).Count > 0 && remote.Refused.Count >= 2, Patience);
         Assert.That(await OutboxUpdatesAsync(remote.ServerName), Is.GreaterThanOrEqualTo(1));
         remote.Behaviour = RecordingRemoteServer.Mode.Accept;
@@ -177,7 +157,7 @@ public class OutboundDeviceListUpdateTests
 
     private async Task<long> OutboxUpdatesAsync(string destination)
     {
-        await using var connection = new NpgsqlConnection(_a.DatabaseConnectionString);
+        await using var connection = new NpgsqlConnection(A.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT count(*) FROM federation_outbox_edus WHERE destination = $1 AND edu_type = 'm.device_list_update'", connection);
@@ -192,50 +172,24 @@ public class OutboundDeviceListUpdateTests
 /// <c>/user/devices</c> when the chain has a gap; dropped when they are for someone else's users,
 /// for users sharing no room, or malformed, without failing the transaction.
 /// </summary>
-public class InboundDeviceListUpdateTests
+public class InboundDeviceListUpdateTests : TwoServerFixture
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-    private TestUser _alice = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServers()
-    {
-        _a = await FederatedServers.StartAsync();
-        _b = await FederatedServers.StartAsync();
-        _alice = await _a.RegisterUserAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
-
-    private RemoteDeviceListStore Cache => _a.Service<RemoteDeviceListStore>();
+    private RemoteDeviceListStore Cache => A.Service<RemoteDeviceListStore>();
 
     /// <summary>A user of B put into a room of Alice's on A only (B does not know, so B sends nothing of its own for them).</summary>
     private async Task<TestUser> BobInRoomWithAliceAsync()
     {
-        var bob = await _b.RegisterUserAsync();
-        var roomId = await _alice.CreatePublicRoomAsync();
-        await RemoteMembers.JoinAsync(_a, roomId, bob.UserId, _b.ServerName);
+        var bob = await B.RegisterUserAsync();
+        var roomId = await Alice.CreatePublicRoomAsync();
+        await RemoteMembers.JoinAsync(A, roomId, bob.UserId, B.ServerName);
         return bob;
     }
 
     private async Task SendFromBAsync(params JsonNode[] edus)
     {
-        var response = await _b.Services.GetRequiredService<FederationClient>().SendAsync(ServerName.Parse(_a.ServerName), HttpMethod.Put,
-            $"/_matrix/federation/v1/send/txn{Guid.NewGuid():N}", new JsonObject
-            {
-                ["origin"] = _b.ServerName,
-                ["origin_server_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-                ["pdus"] = new JsonArray(),
-                ["edus"] = new JsonArray([.. edus]),
-            }, CancellationToken.None);
+        var response = await SendTransactionFromBAsync(FederationTransactions.From(B.ServerName, [], edus));
         Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
     }
 
@@ -264,7 +218,7 @@ public class InboundDeviceListUpdateTests
     /// <summary>Bob's list on A as B has it now, fetched by A on a first update (whose prev_id A cannot know).</summary>
     private async Task<long> CachedOnAAsync(TestUser bob)
     {
-        var version = await DeviceLists.VersionAsync(_b, bob.UserId);
+        var version = await DeviceLists.VersionAsync(B, bob.UserId);
         await SendFromBAsync(Update(bob.UserId, bob.DeviceId, version, version - 1));
         await ResyncedAsync(bob.UserId, version);
         return version;
@@ -276,9 +230,9 @@ public class InboundDeviceListUpdateTests
     public async Task A_first_update_for_a_user_makes_A_fetch_the_whole_list_from_their_server()
     {
         var bob = await BobInRoomWithAliceAsync();
-        var second = await DeviceLists.LogInAsync(_b, bob);
+        var second = await DeviceLists.LogInAsync(B, bob);
         await DeviceLists.RenameAsync(bob, second, "Bob's tablet");
-        var version = await DeviceLists.VersionAsync(_b, bob.UserId);
+        var version = await DeviceLists.VersionAsync(B, bob.UserId);
 
         await SendFromBAsync(Update(bob.UserId, second, version, version - 1));
         var list = await ResyncedAsync(bob.UserId, version);
@@ -323,8 +277,8 @@ public class InboundDeviceListUpdateTests
         var bob = await BobInRoomWithAliceAsync();
         var held = await CachedOnAAsync(bob);
         // A change A never hears of: B sends nothing to A, as it knows of no room they share.
-        var missed = await DeviceLists.LogInAsync(_b, bob);
-        var now = await DeviceLists.VersionAsync(_b, bob.UserId);
+        var missed = await DeviceLists.LogInAsync(B, bob);
+        var now = await DeviceLists.VersionAsync(B, bob.UserId);
 
         await SendFromBAsync(Update(bob.UserId, "GHOST", now + 100, now + 50));
         var list = await ResyncedAsync(bob.UserId, now);
@@ -337,8 +291,8 @@ public class InboundDeviceListUpdateTests
     public async Task An_update_for_a_user_of_another_server_than_the_origin_is_ignored()
     {
         var carol = "@carol:carol.example.org";
-        var roomId = await _alice.CreatePublicRoomAsync();
-        await RemoteMembers.JoinAsync(_a, roomId, carol, "carol.example.org");
+        var roomId = await Alice.CreatePublicRoomAsync();
+        await RemoteMembers.JoinAsync(A, roomId, carol, "carol.example.org");
 
         await SendFromBAsync(Update(carol, "CAROLDEVICE", 10, 9));
 
@@ -348,7 +302,7 @@ public class InboundDeviceListUpdateTests
     [Test]
     public async Task An_update_for_a_user_sharing_no_room_with_a_local_user_is_ignored()
     {
-        var stranger = await _b.RegisterUserAsync();
+        var stranger = await B.RegisterUserAsync();
 
         await SendFromBAsync(Update(stranger.UserId, stranger.DeviceId, 10, 9));
 
@@ -395,23 +349,24 @@ public class InboundDeviceListUpdateTests
     [Test]
     public async Task A_device_added_and_renamed_on_B_reaches_As_cache_through_a_room_they_really_share()
     {
-        var (_, users) = await FederatedRooms.SharedRoomAsync([_a, _b]);
+        var (_, users) = await FederatedRooms.SharedRoomAsync([A, B]);
         var bob = users[1];
 
-        var phone = await DeviceLists.LogInAsync(_b, bob);
-        var added = await DeviceLists.VersionAsync(_b, bob.UserId);
+        var phone = await DeviceLists.LogInAsync(B, bob);
+        var added = await DeviceLists.VersionAsync(B, bob.UserId);
         // A held nothing for Bob: B's update makes A fetch the whole list.
         var list = await ResyncedAsync(bob.UserId, added);
         Assert.That(DeviceIds(list), Is.EquivalentTo(new[] { bob.DeviceId, phone }));
 
         await DeviceLists.RenameAsync(bob, phone, "Bob's phone");
-        var renamed = await DeviceLists.VersionAsync(_b, bob.UserId);
+        var renamed = await DeviceLists.VersionAsync(B, bob.UserId);
         list = await ResyncedAsync(bob.UserId, renamed);
         Assert.That(list.Devices, Does.Contain(new RemoteDevice(phone, "Bob's phone")));
     }
 }
 
 /// <summary>A's sender restarted while a remote is failing: the device list updates waiting for it go out after the restart, once each, still chained.</summary>
+[SingleProcessOnly(FederatedServers.SingleProcessReason)]
 public class DeviceListUpdateRestartTests
 {
     [Test]

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Cluster.ClientApi.Tests.Fixtures;
+using Cluster.ClientApi.Tests.Rooms;
 using Cluster.ClusterTests.Fixtures;
+using Cluster.Shared.Signing;
 
 namespace Cluster.ClientApi.Tests.Federation;
 
@@ -11,12 +13,15 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// </summary>
 public static class FederatedServers
 {
+    /// <summary>Why tests of federating single processes skip against a cluster (see <see cref="SingleProcessOnlyAttribute"/>).</summary>
+    public const string SingleProcessReason = "starts several federating single-process servers";
+
     /// <param name="host">The host part of the server name: <c>localhost</c> gives a server that an ACL can
     /// deny by name without denying the others, which are all <c>127.0.0.1</c>.</param>
     public static async Task<Homeserver> StartAsync(IReadOnlyDictionary<string, string>? extra = null, string host = "127.0.0.1")
     {
         if (Homeserver.IsCluster)
-            throw Homeserver.SkipAgainstCluster("starts several federating single-process servers");
+            throw Homeserver.SkipAgainstCluster(SingleProcessReason);
         return await StartSingleProcessAsync(extra, host);
     }
 
@@ -35,6 +40,10 @@ public static class FederatedServers
     /// </summary>
     public static Task<Homeserver> StartClusterAsync(IReadOnlyDictionary<string, string>? extra = null) =>
         Homeserver.StartWorkerClusterAsync(LocalClusterOptions.Federating(), LoopbackSettings(extra));
+
+    /// <summary>The key the single process signs its events and requests with, as other servers fetch it.</summary>
+    public static async Task<Ed25519SigningKey> SigningKeyAsync(this Homeserver server) =>
+        await server.Service<ServerSigningKeyProvider>().GetAsync(CancellationToken.None);
 
     private static Dictionary<string, string> LoopbackSettings(IReadOnlyDictionary<string, string>? extra)
     {

@@ -1,10 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClientApi.Tests.Rooms;
 using Cluster.Shared.Federation.Client;
-using Cluster.Shared.Identifiers;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cluster.ClientApi.Tests.Federation;
 
@@ -12,38 +9,22 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// A's directories as B reads them through its signed federation client: room aliases
 /// (<c>/query/directory</c>) and the public room list (<c>/publicRooms</c>).
 /// </summary>
-public class FederationDirectoryTests
+public class FederationDirectoryTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
     private string _roomId = null!;
     private string _alias = null!;
 
-    [OneTimeSetUp]
-    public async Task StartServers()
+    protected override async Task OnStartedAsync()
     {
-        _a = await FederatedServers.StartAsync();
-        _b = await FederatedServers.StartAsync();
-        var alice = await _a.RegisterUserAsync();
         var localpart = "lobby" + Guid.NewGuid().ToString("N")[..8];
-        _roomId = await alice.CreateRoomAsync(new JsonObject
+        _roomId = await Alice.CreateRoomAsync(new JsonObject
         {
             ["room_alias_name"] = localpart, ["preset"] = "public_chat", ["visibility"] = "public", ["name"] = "The lobby " + localpart,
         });
-        await alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat", ["visibility"] = "public", ["name"] = "Elsewhere" });
-        await alice.CreateRoomAsync(new JsonObject { ["name"] = "Private" });
-        _alias = $"#{localpart}:{_a.ServerName}";
+        await Alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat", ["visibility"] = "public", ["name"] = "Elsewhere" });
+        await Alice.CreateRoomAsync(new JsonObject { ["name"] = "Private" });
+        _alias = $"#{localpart}:{A.ServerName}";
     }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
-
-    private Task<FederationResponse> FromBAsync(HttpMethod method, string path, JsonObject? content = null) =>
-        _b.Services.GetRequiredService<FederationClient>().SendAsync(ServerName.Parse(_a.ServerName), method, path, content, CancellationToken.None);
 
     private Task<FederationResponse> QueryFromBAsync(string query) =>
         FromBAsync(HttpMethod.Get, "/_matrix/federation/v1/query/directory" + query);
@@ -59,46 +40,42 @@ public class FederationDirectoryTests
         {
             Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
             Assert.That(response.Body?["room_id"]?.GetValue<string>(), Is.EqualTo(_roomId));
-            Assert.That(response.Body?["servers"]?.AsArray().Select(s => s!.GetValue<string>()), Is.EqualTo(new[] { _a.ServerName }));
+            Assert.That(response.Body?["servers"]?.AsArray().Select(s => s!.GetValue<string>()), Is.EqualTo(new[] { A.ServerName }));
         });
     }
 
     [Test]
     public async Task An_unknown_alias_is_404_M_NOT_FOUND()
     {
-        var response = await QueryFromBAsync($"?room_alias={Uri.EscapeDataString($"#nothing-here:{_a.ServerName}")}");
-        Assert.That(response.Status, Is.EqualTo(404));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_NOT_FOUND"));
+        var response = await QueryFromBAsync($"?room_alias={Uri.EscapeDataString($"#nothing-here:{A.ServerName}")}");
+        ExpectError(response, 404, "M_NOT_FOUND");
     }
 
     [Test]
     public async Task An_alias_of_another_server_is_404_M_NOT_FOUND()
     {
-        var response = await QueryFromBAsync($"?room_alias={Uri.EscapeDataString($"#lobby:{_b.ServerName}")}");
-        Assert.That(response.Status, Is.EqualTo(404));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_NOT_FOUND"));
+        var response = await QueryFromBAsync($"?room_alias={Uri.EscapeDataString($"#lobby:{B.ServerName}")}");
+        ExpectError(response, 404, "M_NOT_FOUND");
     }
 
     [Test]
     public async Task A_missing_alias_is_400_M_MISSING_PARAM()
     {
         var response = await QueryFromBAsync("");
-        Assert.That(response.Status, Is.EqualTo(400));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_MISSING_PARAM"));
+        ExpectError(response, 400, "M_MISSING_PARAM");
     }
 
     [Test]
     public async Task A_malformed_alias_is_400_M_INVALID_PARAM()
     {
         var response = await QueryFromBAsync("?room_alias=not-an-alias");
-        Assert.That(response.Status, Is.EqualTo(400));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_INVALID_PARAM"));
+        ExpectError(response, 400, "M_INVALID_PARAM");
     }
 
     [Test]
     public async Task An_unsigned_query_is_401_M_UNAUTHORIZED()
     {
-        using var http = new HttpClient { BaseAddress = _a.BaseAddress };
+        using var http = new HttpClient { BaseAddress = A.BaseAddress };
         using var response = await http.GetAsync($"/_matrix/federation/v1/query/directory?room_alias={Uri.EscapeDataString(_alias)}");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
@@ -136,22 +113,20 @@ public class FederationDirectoryTests
     public async Task Public_rooms_with_a_bad_limit_is_400_M_INVALID_PARAM()
     {
         var response = await FromBAsync(HttpMethod.Get, "/_matrix/federation/v1/publicRooms?limit=lots");
-        Assert.That(response.Status, Is.EqualTo(400));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_INVALID_PARAM"));
+        ExpectError(response, 400, "M_INVALID_PARAM");
     }
 
     [Test]
     public async Task Public_rooms_post_with_a_filter_that_is_not_an_object_is_400_M_BAD_JSON()
     {
         var response = await FromBAsync(HttpMethod.Post, "/_matrix/federation/v1/publicRooms", new JsonObject { ["filter"] = "lobby" });
-        Assert.That(response.Status, Is.EqualTo(400));
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_BAD_JSON"));
+        ExpectError(response, 400, "M_BAD_JSON");
     }
 
     [Test]
     public async Task Public_rooms_unsigned_is_401_M_UNAUTHORIZED()
     {
-        using var http = new HttpClient { BaseAddress = _a.BaseAddress };
+        using var http = new HttpClient { BaseAddress = A.BaseAddress };
         using var response = await http.GetAsync("/_matrix/federation/v1/publicRooms");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }

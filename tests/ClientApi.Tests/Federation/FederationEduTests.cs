@@ -3,10 +3,7 @@ using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClientApi.Tests.Rooms;
 using Cluster.ClientApi.Tests.Sync;
 using Cluster.Shared.Federation.Client;
-using Cluster.Shared.Identifiers;
-using Cluster.Shared.RoomVersions;
 using Cluster.Workers.StreamWriters.Typing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cluster.ClientApi.Tests.Federation;
 
@@ -15,52 +12,24 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// messages of B's users reach A's users through /sync; EDUs B may not send (for users of
 /// another server) and EDUs of a retried transaction do not.
 /// </summary>
-public class InboundEduTests
+public class InboundEduTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-    private TestUser _alice = null!;
-    private string _bob = null!;
+    private string Bob => UserOfB("bob");
 
-    [OneTimeSetUp]
-    public async Task StartServers()
-    {
-        _a = await FederatedServers.StartAsync();
-        _b = await FederatedServers.StartAsync();
-        _alice = await _a.RegisterUserAsync();
-        _bob = $"@bob:{_b.ServerName}";
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
-
-    private async Task<FederationResponse> SendFromBAsync(params JsonObject[] edus) => await SendFromBAsync(NewTxnId(), edus);
+    private async Task<FederationResponse> SendFromBAsync(params JsonObject[] edus) => await SendFromBAsync(FederationTransactions.NewId(), edus);
 
     private async Task<FederationResponse> SendFromBAsync(string txnId, params JsonObject[] edus)
     {
-        var response = await _b.Services.GetRequiredService<FederationClient>().SendAsync(ServerName.Parse(_a.ServerName), HttpMethod.Put,
-            $"/_matrix/federation/v1/send/{txnId}", new JsonObject
-            {
-                ["origin"] = _b.ServerName,
-                ["origin_server_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-                ["pdus"] = new JsonArray(),
-                ["edus"] = new JsonArray([.. edus]),
-            }, CancellationToken.None);
+        var response = await SendTransactionFromBAsync(txnId, FederationTransactions.From(B.ServerName, [], edus));
         Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
         return response;
     }
 
-    private static string NewTxnId() => "txn" + Guid.NewGuid().ToString("N");
-
     private async Task<string> RoomWithAsync(params string[] remoteUsers)
     {
-        var roomId = await _alice.CreatePublicRoomAsync();
+        var roomId = await Alice.CreatePublicRoomAsync();
         foreach (var user in remoteUsers)
-            await RemoteMembers.JoinAsync(_a, roomId, user, user[(user.IndexOf(':') + 1)..]);
+            await RemoteMembers.JoinAsync(A, roomId, user, user[(user.IndexOf(':') + 1)..]);
         return roomId;
     }
 
@@ -99,7 +68,7 @@ public class InboundEduTests
             ["message_id"] = messageId,
             ["messages"] = new JsonObject
             {
-                [_alice.UserId] = new JsonObject { [_alice.DeviceId] = new JsonObject { ["marker"] = marker } },
+                [Alice.UserId] = new JsonObject { [Alice.DeviceId] = new JsonObject { ["marker"] = marker } },
             },
         },
     };
@@ -111,7 +80,7 @@ public class InboundEduTests
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (!seen(found) && DateTime.UtcNow < deadline)
         {
-            var sync = await _alice.SyncAsync(since, timeoutMs: 2000);
+            var sync = await Alice.SyncAsync(since, timeoutMs: 2000);
             found.AddRange(read(sync));
             since = sync.NextBatch();
         }
@@ -137,15 +106,15 @@ public class InboundEduTests
     [Test]
     public async Task Typing_of_Bs_user_shows_in_As_users_sync_and_stops_when_B_says_so()
     {
-        var roomId = await RoomWithAsync(_bob);
-        var since = (await _alice.SyncAsync()).NextBatch();
+        var roomId = await RoomWithAsync(Bob);
+        var since = (await Alice.SyncAsync()).NextBatch();
 
-        await SendFromBAsync(Typing(roomId, _bob, true));
-        var started = await SyncUntilAsync(since, s => TypingSets(s, roomId), sets => sets.Any(set => set.Contains(_bob)));
-        Assert.That(started, Has.Some.EqualTo(new[] { _bob }));
+        await SendFromBAsync(Typing(roomId, Bob, true));
+        var started = await SyncUntilAsync(since, s => TypingSets(s, roomId), sets => sets.Any(set => set.Contains(Bob)));
+        Assert.That(started, Has.Some.EqualTo(new[] { Bob }));
 
-        since = (await _alice.SyncAsync()).NextBatch();
-        await SendFromBAsync(Typing(roomId, _bob, false));
+        since = (await Alice.SyncAsync()).NextBatch();
+        await SendFromBAsync(Typing(roomId, Bob, false));
         var stopped = await SyncUntilAsync(since, s => TypingSets(s, roomId), sets => sets.Any(set => set.Count == 0));
         Assert.That(stopped.Last(), Is.Empty);
     }
@@ -154,58 +123,58 @@ public class InboundEduTests
     public async Task Typing_for_a_user_of_another_server_than_the_origin_is_ignored()
     {
         var carol = "@carol:carol.example.org";
-        var roomId = await RoomWithAsync(_bob, carol);
-        var since = (await _alice.SyncAsync()).NextBatch();
+        var roomId = await RoomWithAsync(Bob, carol);
+        var since = (await Alice.SyncAsync()).NextBatch();
 
         // Applied in order: once Bob's typing shows, Carol's (sent first) was dealt with.
-        await SendFromBAsync(Typing(roomId, carol, true), Typing(roomId, _bob, true));
-        var sets = await SyncUntilAsync(since, s => TypingSets(s, roomId), found => found.Any(set => set.Contains(_bob)));
+        await SendFromBAsync(Typing(roomId, carol, true), Typing(roomId, Bob, true));
+        var sets = await SyncUntilAsync(since, s => TypingSets(s, roomId), found => found.Any(set => set.Contains(Bob)));
 
-        Assert.That(sets, Has.Some.Contains(_bob));
+        Assert.That(sets, Has.Some.Contains(Bob));
         Assert.That(sets.SelectMany(set => set), Has.None.EqualTo(carol));
     }
 
     [Test]
     public async Task Typing_of_Bs_user_who_is_not_joined_is_ignored()
     {
-        var roomId = await RoomWithAsync(_bob);
-        var stranger = $"@stranger:{_b.ServerName}";
-        var since = (await _alice.SyncAsync()).NextBatch();
+        var roomId = await RoomWithAsync(Bob);
+        var stranger = UserOfB("stranger");
+        var since = (await Alice.SyncAsync()).NextBatch();
 
-        await SendFromBAsync(Typing(roomId, stranger, true), Typing(roomId, _bob, true));
-        var sets = await SyncUntilAsync(since, s => TypingSets(s, roomId), found => found.Any(set => set.Contains(_bob)));
+        await SendFromBAsync(Typing(roomId, stranger, true), Typing(roomId, Bob, true));
+        var sets = await SyncUntilAsync(since, s => TypingSets(s, roomId), found => found.Any(set => set.Contains(Bob)));
 
-        Assert.That(sets, Has.Some.Contains(_bob));
+        Assert.That(sets, Has.Some.Contains(Bob));
         Assert.That(sets.SelectMany(set => set), Has.None.EqualTo(stranger));
     }
 
     [Test]
     public async Task A_read_receipt_of_Bs_user_shows_in_As_users_sync()
     {
-        var roomId = await RoomWithAsync(_bob);
-        var message = await _alice.SendMessageAsync(roomId, "read me");
-        var since = (await _alice.SyncAsync()).NextBatch();
+        var roomId = await RoomWithAsync(Bob);
+        var message = await Alice.SendMessageAsync(roomId, "read me");
+        var since = (await Alice.SyncAsync()).NextBatch();
 
-        await SendFromBAsync(Receipt(roomId, _bob, message));
+        await SendFromBAsync(Receipt(roomId, Bob, message));
         var receipts = await SyncUntilAsync(since, s => ReadReceipts(s, roomId), found => found.Count > 0);
 
-        Assert.That(receipts, Does.Contain((message, _bob)));
+        Assert.That(receipts, Does.Contain((message, Bob)));
     }
 
     [Test]
     public async Task A_read_receipt_for_a_user_of_another_server_or_an_event_not_in_the_room_is_ignored()
     {
         var carol = "@carol:carol.example.org";
-        var roomId = await RoomWithAsync(_bob, carol);
-        var otherRoom = await _alice.CreatePublicRoomAsync();
-        var elsewhere = await _alice.SendMessageAsync(otherRoom, "not in the room");
-        var message = await _alice.SendMessageAsync(roomId, "read me");
-        var since = (await _alice.SyncAsync()).NextBatch();
+        var roomId = await RoomWithAsync(Bob, carol);
+        var otherRoom = await Alice.CreatePublicRoomAsync();
+        var elsewhere = await Alice.SendMessageAsync(otherRoom, "not in the room");
+        var message = await Alice.SendMessageAsync(roomId, "read me");
+        var since = (await Alice.SyncAsync()).NextBatch();
 
-        await SendFromBAsync(Receipt(roomId, carol, message), Receipt(roomId, _bob, elsewhere), Receipt(roomId, _bob, message));
-        var receipts = await SyncUntilAsync(since, s => ReadReceipts(s, roomId), found => found.Contains((message, _bob)));
+        await SendFromBAsync(Receipt(roomId, carol, message), Receipt(roomId, Bob, elsewhere), Receipt(roomId, Bob, message));
+        var receipts = await SyncUntilAsync(since, s => ReadReceipts(s, roomId), found => found.Contains((message, Bob)));
 
-        Assert.That(receipts, Does.Contain((message, _bob)));
+        Assert.That(receipts, Does.Contain((message, Bob)));
         Assert.That(receipts.Select(r => r.UserId), Has.None.EqualTo(carol));
         Assert.That(receipts.Select(r => r.EventId), Has.None.EqualTo(elsewhere));
     }
@@ -213,11 +182,11 @@ public class InboundEduTests
     [Test]
     public async Task A_to_device_message_of_Bs_user_reaches_As_users_device_but_not_one_claimed_for_another_server()
     {
-        var since = (await _alice.SyncAsync()).NextBatch();
+        var since = (await Alice.SyncAsync()).NextBatch();
 
         await SendFromBAsync(
             ToDevice("@carol:carol.example.org", "m1" + Guid.NewGuid().ToString("N")[..8], "forged"),
-            ToDevice(_bob, "m2" + Guid.NewGuid().ToString("N")[..8], "from bob"));
+            ToDevice(Bob, "m2" + Guid.NewGuid().ToString("N")[..8], "from bob"));
         var markers = await SyncUntilAsync(since, ToDeviceMarkers, found => found.Contains("from bob"));
 
         Assert.That(markers, Is.EqualTo(new[] { "from bob" }));
@@ -226,13 +195,13 @@ public class InboundEduTests
     [Test]
     public async Task The_edus_of_a_retried_transaction_are_applied_once()
     {
-        var since = (await _alice.SyncAsync()).NextBatch();
-        var txnId = NewTxnId();
+        var since = (await Alice.SyncAsync()).NextBatch();
+        var txnId = FederationTransactions.NewId();
 
-        await SendFromBAsync(txnId, ToDevice(_bob, "first" + Guid.NewGuid().ToString("N")[..8], "first attempt"));
+        await SendFromBAsync(txnId, ToDevice(Bob, "first" + Guid.NewGuid().ToString("N")[..8], "first attempt"));
         // A retry is meant to be the same transaction; a new message_id in it shows that nothing of it is applied.
-        await SendFromBAsync(txnId, ToDevice(_bob, "again" + Guid.NewGuid().ToString("N")[..8], "retry"));
-        await SendFromBAsync(ToDevice(_bob, "next" + Guid.NewGuid().ToString("N")[..8], "next transaction"));
+        await SendFromBAsync(txnId, ToDevice(Bob, "again" + Guid.NewGuid().ToString("N")[..8], "retry"));
+        await SendFromBAsync(ToDevice(Bob, "next" + Guid.NewGuid().ToString("N")[..8], "next transaction"));
         var markers = await SyncUntilAsync(since, ToDeviceMarkers, found => found.Contains("next transaction"));
 
         Assert.That(markers, Is.EqualTo(new[] { "first attempt", "next transaction" }));
@@ -241,12 +210,12 @@ public class InboundEduTests
     [Test]
     public async Task A_to_device_message_sent_again_under_its_message_id_is_delivered_once()
     {
-        var since = (await _alice.SyncAsync()).NextBatch();
+        var since = (await Alice.SyncAsync()).NextBatch();
         var messageId = "dup" + Guid.NewGuid().ToString("N")[..8];
 
-        await SendFromBAsync(ToDevice(_bob, messageId, "once"));
-        await SendFromBAsync(ToDevice(_bob, messageId, "once"));
-        await SendFromBAsync(ToDevice(_bob, "after" + Guid.NewGuid().ToString("N")[..8], "after"));
+        await SendFromBAsync(ToDevice(Bob, messageId, "once"));
+        await SendFromBAsync(ToDevice(Bob, messageId, "once"));
+        await SendFromBAsync(ToDevice(Bob, "after" + Guid.NewGuid().ToString("N")[..8], "after"));
         var markers = await SyncUntilAsync(since, ToDeviceMarkers, found => found.Contains("after"));
 
         Assert.That(markers, Is.EqualTo(new[] { "once", "after" }));
@@ -255,18 +224,18 @@ public class InboundEduTests
     [Test]
     public async Task A_malformed_edu_does_not_fail_the_transaction_or_the_edus_after_it()
     {
-        var roomId = await RoomWithAsync(_bob);
-        var since = (await _alice.SyncAsync()).NextBatch();
+        var roomId = await RoomWithAsync(Bob);
+        var since = (await Alice.SyncAsync()).NextBatch();
 
         await SendFromBAsync(
             new JsonObject { ["edu_type"] = "m.typing", ["content"] = "not an object" },
             new JsonObject { ["edu_type"] = "m.typing", ["content"] = new JsonObject { ["room_id"] = 5 } },
             new JsonObject { ["edu_type"] = "m.receipt", ["content"] = new JsonObject { [roomId] = "nonsense" } },
             new JsonObject { ["edu_type"] = "m.presence", ["content"] = new JsonObject { ["push"] = new JsonArray() } },
-            Typing(roomId, _bob, true));
-        var sets = await SyncUntilAsync(since, s => TypingSets(s, roomId), found => found.Any(set => set.Contains(_bob)));
+            Typing(roomId, Bob, true));
+        var sets = await SyncUntilAsync(since, s => TypingSets(s, roomId), found => found.Any(set => set.Contains(Bob)));
 
-        Assert.That(sets, Has.Some.Contains(_bob));
+        Assert.That(sets, Has.Some.Contains(Bob));
     }
 }
 
@@ -275,37 +244,12 @@ public class InboundEduTests
 /// servers joined to the room (a stand-in that records them); private receipts do not. To-device
 /// messages go to their recipients' servers, and wait in the outbox until those answer.
 /// </summary>
-public class OutboundEduTests
+public class OutboundEduTests : RecordingRemotesFixture
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-    private Homeserver _a = null!;
-    private TestUser _alice = null!;
-    private readonly List<RecordingRemoteServer> _remotes = [];
-
-    [OneTimeSetUp]
-    public async Task StartServer()
-    {
-        _a = await FederatedServers.StartAsync(SenderSettings.Short);
-        _alice = await _a.RegisterUserAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        foreach (var remote in _remotes)
-            await remote.DisposeAsync();
-        if (_a is not null)
-            await _a.DisposeAsync();
-    }
-
     private async Task<(RecordingRemoteServer Remote, string RoomId)> RoomWithRemoteAsync()
     {
-        var remote = await RecordingRemoteServer.StartAsync(RoomVersions.Default);
-        _remotes.Add(remote);
-        var roomId = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
-        await RemoteMembers.JoinAsync(_a, roomId, $"@bob:{remote.ServerName}", remote.ServerName);
-        return (remote, roomId);
+        var remote = await RemoteAsync();
+        return (remote, await RoomWithAsync(remote));
     }
 
     private static IEnumerable<JsonObject> EdusOf(RecordingRemoteServer remote, string type) =>
@@ -316,36 +260,36 @@ public class OutboundEduTests
     {
         var (remote, roomId) = await RoomWithRemoteAsync();
 
-        (await _alice.Client.PutAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(_alice.UserId)}",
+        (await Alice.Client.PutAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(Alice.UserId)}",
             new JsonObject { ["typing"] = true, ["timeout"] = 10_000 })).Ok();
         await Eventually.That(() => EdusOf(remote, "m.typing").Any(), Patience);
-        (await _alice.Client.PutAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(_alice.UserId)}",
+        (await Alice.Client.PutAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(Alice.UserId)}",
             new JsonObject { ["typing"] = false })).Ok();
         await Eventually.That(() => EdusOf(remote, "m.typing").Count() >= 2, Patience);
 
         var typing = EdusOf(remote, "m.typing")
             .Select(c => (c["room_id"]?.GetValue<string>(), c["user_id"]?.GetValue<string>(), c["typing"]?.GetValue<bool>(), c.Count))
             .ToList();
-        Assert.That(typing, Is.EqualTo(new[] { (roomId, _alice.UserId, true, 3), (roomId, _alice.UserId, false, 3) }));
+        Assert.That(typing, Is.EqualTo(new[] { (roomId, Alice.UserId, true, 3), (roomId, Alice.UserId, false, 3) }));
     }
 
     [Test]
     public async Task A_local_users_read_receipt_reaches_a_joined_remote_server_as_m_receipt_and_a_private_one_does_not()
     {
         var (remote, roomId) = await RoomWithRemoteAsync();
-        var first = await _alice.SendMessageAsync(roomId, "one");
-        var second = await _alice.SendMessageAsync(roomId, "two");
+        var first = await Alice.SendMessageAsync(roomId, "one");
+        var second = await Alice.SendMessageAsync(roomId, "two");
 
-        (await _alice.Client.PostAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/receipt/m.read.private/{Uri.EscapeDataString(first)}",
+        (await Alice.Client.PostAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/receipt/m.read.private/{Uri.EscapeDataString(first)}",
             new JsonObject())).Ok();
-        (await _alice.Client.PostAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/receipt/m.read/{Uri.EscapeDataString(second)}",
+        (await Alice.Client.PostAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/receipt/m.read/{Uri.EscapeDataString(second)}",
             new JsonObject())).Ok();
         await Eventually.That(() => EdusOf(remote, "m.receipt").Any(), Patience);
         await Task.Delay(300);
 
         var receipts = EdusOf(remote, "m.receipt").ToList();
         Assert.That(receipts, Has.Count.EqualTo(1), string.Join("\n", receipts.Select(r => r.ToJsonString())));
-        var read = receipts[0][roomId]?["m.read"]?[_alice.UserId];
+        var read = receipts[0][roomId]?["m.read"]?[Alice.UserId];
         Assert.Multiple(() =>
         {
             Assert.That(receipts[0].Select(r => r.Key), Is.EqualTo(new[] { roomId }));
@@ -362,24 +306,17 @@ public class OutboundEduTests
         var bob = $"@bob:{remote.ServerName}";
 
         // What A's /send does with B's m.typing; Alice's typing, written after it, marks when it would have gone out.
-        await _a.Service<ITypingWriter>().StartTypingAsync(roomId, bob, TimeSpan.FromSeconds(10), CancellationToken.None);
-        (await _alice.Client.PutAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(_alice.UserId)}",
+        await A.Service<ITypingWriter>().StartTypingAsync(roomId, bob, TimeSpan.FromSeconds(10), CancellationToken.None);
+        (await Alice.Client.PutAsync($"{RoomTestHelpers.V3}/rooms/{RoomTestHelpers.Path(roomId)}/typing/{Uri.EscapeDataString(Alice.UserId)}",
             new JsonObject { ["typing"] = true, ["timeout"] = 10_000 })).Ok();
         await Eventually.That(() => EdusOf(remote, "m.typing").Any(), Patience);
         await Task.Delay(300);
 
-        Assert.That(EdusOf(remote, "m.typing").Select(c => c["user_id"]?.GetValue<string>()), Is.EqualTo(new[] { _alice.UserId }));
-    }
-
-    private async Task<RecordingRemoteServer> RemoteAsync()
-    {
-        var remote = await RecordingRemoteServer.StartAsync(RoomVersions.Default);
-        _remotes.Add(remote);
-        return remote;
+        Assert.That(EdusOf(remote, "m.typing").Select(c => c["user_id"]?.GetValue<string>()), Is.EqualTo(new[] { Alice.UserId }));
     }
 
     private Task<MatrixResponse> SendToDeviceAsync(string txnId, JsonObject messages) =>
-        _alice.Client.PutAsync($"{RoomTestHelpers.V3}/sendToDevice/m.test/{txnId}", new JsonObject { ["messages"] = messages });
+        Alice.Client.PutAsync($"{RoomTestHelpers.V3}/sendToDevice/m.test/{txnId}", new JsonObject { ["messages"] = messages });
 
     private static JsonObject ForDevice(string userId, string deviceId, string marker) =>
         new() { [userId] = new JsonObject { [deviceId] = new JsonObject { ["marker"] = marker } } };
@@ -396,7 +333,7 @@ public class OutboundEduTests
         var edu = EdusOf(remote, "m.direct_to_device").Single();
         Assert.Multiple(() =>
         {
-            Assert.That(edu["sender"]?.GetValue<string>(), Is.EqualTo(_alice.UserId));
+            Assert.That(edu["sender"]?.GetValue<string>(), Is.EqualTo(Alice.UserId));
             Assert.That(edu["type"]?.GetValue<string>(), Is.EqualTo("m.test"));
             Assert.That(edu["message_id"]?.GetValue<string>(), Is.Not.Empty);
             Assert.That(edu["messages"]?.ToJsonString(), Is.EqualTo(ForDevice(bob, "BOBDEVICE", "hello").ToJsonString()));
@@ -444,13 +381,13 @@ public class OutboundEduTests
     {
         var remote = await RemoteAsync();
         var bob = $"@bob:{remote.ServerName}";
-        var since = (await _alice.SyncAsync()).NextBatch();
+        var since = (await Alice.SyncAsync()).NextBatch();
         var messages = ForDevice(bob, "D", "both");
-        messages[_alice.UserId] = new JsonObject { ["*"] = new JsonObject { ["marker"] = "both" } };
+        messages[Alice.UserId] = new JsonObject { ["*"] = new JsonObject { ["marker"] = "both" } };
 
         (await SendToDeviceAsync("both", messages)).Ok();
         await Eventually.That(() => EdusOf(remote, "m.direct_to_device").Any(), Patience);
-        var sync = await _alice.SyncAsync(since);
+        var sync = await Alice.SyncAsync(since);
 
         Assert.That(sync["to_device"]?["events"]?.AsArray().Select(e => e!["content"]!["marker"]!.GetValue<string>()), Is.EqualTo(new[] { "both" }));
     }

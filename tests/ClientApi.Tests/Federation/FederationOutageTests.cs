@@ -5,7 +5,6 @@ using Cluster.ClientApi.Tests.Rooms;
 using Cluster.Shared.Federation.Client;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.RoomVersions;
-using Cluster.Shared.Signing;
 using Cluster.Shared.Storage.Events;
 using Cluster.Workers.FederationReader.Transactions;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +17,7 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// backs off meanwhile, then catches B up: nothing lost, nothing twice. When B talks to A, A's
 /// back-off from B ends there and then.
 /// </summary>
+[SingleProcessOnly(FederatedServers.SingleProcessReason)]
 public class FederationOutageTests
 {
     private static async Task<(Homeserver A, Homeserver B)> StartPairAsync(string minBackoff, string maxBackoff)
@@ -115,6 +115,7 @@ public class FederationOutageTests
 /// A remote that takes every request and never answers (within A's 60 s request timeout) is in a
 /// room with a real server B: B gets A's messages promptly, and A answers B's /send promptly.
 /// </summary>
+[SingleProcessOnly(FederatedServers.SingleProcessReason)]
 public class StalledRemoteTests
 {
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(5);
@@ -144,17 +145,11 @@ public class StalledRemoteTests
         Assert.That(stalled.StalledNow, Is.GreaterThanOrEqualTo(1), "the stalled remote holds A's transaction all along");
 
         // B sends A a message of Bob's while A's sender still waits on the stalled remote.
-        var key = await b.Services.GetRequiredService<ServerSigningKeyProvider>().GetAsync(CancellationToken.None);
-        using var fromB = new RemoteEventBuilder(b.ServerName, key);
+        using var fromB = new RemoteEventBuilder(b.ServerName, await b.SigningKeyAsync());
         var state = await a.Service<RoomStateStore>().GetCurrentStateEventsAsync(roomId, null, CancellationToken.None);
         var latest = await a.Service<EventStore>().GetEventAsync(sent[^1], CancellationToken.None);
         var message = fromB.BuildOn(state, "m.room.message", bob.UserId, new JsonObject { ["msgtype"] = "m.text", ["body"] = "from B" }, null, [latest!]);
-        var transaction = new JsonObject
-        {
-            ["origin"] = b.ServerName,
-            ["origin_server_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            ["pdus"] = new JsonArray(message.Pdu.Json.DeepClone()),
-        };
+        var transaction = FederationTransactions.From(b.ServerName, [message]);
         clock.Restart();
         var response = await b.Services.GetRequiredService<FederationClient>().SendAsync(
             ServerName.Parse(a.ServerName), HttpMethod.Put, $"/_matrix/federation/v1/send/stalled-{Guid.NewGuid():N}", transaction, CancellationToken.None);

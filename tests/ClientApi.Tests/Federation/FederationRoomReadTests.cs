@@ -4,7 +4,6 @@ using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClientApi.Tests.Rooms;
 using Cluster.Shared.Events;
 using Cluster.Shared.Federation.Client;
-using Cluster.Shared.Identifiers;
 using Cluster.Shared.RoomVersions;
 using Cluster.Shared.Storage.Events;
 using Cluster.Workers.EventCreator.Building;
@@ -18,11 +17,8 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// <c>/backfill</c>, <c>/get_missing_events</c>), through B's signed federation client. B is "in"
 /// a room through a join of one of its users that A persists itself (federation joins are not built).
 /// </summary>
-public class FederationRoomReadTests
+public class FederationRoomReadTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-    private TestUser _alice = null!;
     private string _room = null!;
     private RoomVersion _version = null!;
     private string _remoteJoin = null!;
@@ -31,41 +27,18 @@ public class FederationRoomReadTests
     private string _closedRoom = null!;
     private string _closedMessage = null!;
 
-    [OneTimeSetUp]
-    public async Task StartServers()
+    protected override async Task OnStartedAsync()
     {
-        _a = await FederatedServers.StartAsync();
-        _b = await FederatedServers.StartAsync();
-        _alice = await _a.RegisterUserAsync();
-        _room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
-        _version = (await _a.Service<RoomStore>().GetRoomAsync(_room, CancellationToken.None))!.Version;
-        _remoteJoin = await MembersBuiltByA.JoinAsync(_a, _room, $"@remote:{_b.ServerName}");
+        _room = await Alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
+        _version = (await A.Service<RoomStore>().GetRoomAsync(_room, CancellationToken.None))!.Version;
+        _remoteJoin = await MembersBuiltByA.JoinAsync(A, _room, UserOfB("remote"));
         _messages = [];
         for (var i = 1; i <= 5; i++)
-            _messages.Add(await _alice.SendMessageAsync(_room, $"message {i}"));
-        _topicEvent = (await _alice.PutStateAsync(_room, "m.room.topic", "", new JsonObject { ["topic"] = "later topic" })).Ok()["event_id"].Str();
+            _messages.Add(await Alice.SendMessageAsync(_room, $"message {i}"));
+        _topicEvent = (await Alice.PutStateAsync(_room, "m.room.topic", "", new JsonObject { ["topic"] = "later topic" })).Ok()["event_id"].Str();
 
-        _closedRoom = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "private_chat" });
-        _closedMessage = await _alice.SendMessageAsync(_closedRoom, "not for B");
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
-
-    private Task<FederationResponse> FromBAsync(string path, JsonObject? body = null) =>
-        _b.Services.GetRequiredService<FederationClient>().SendAsync(
-            ServerName.Parse(_a.ServerName), body is null ? HttpMethod.Get : HttpMethod.Post, path, body, CancellationToken.None);
-
-    private static string Esc(string value) => Uri.EscapeDataString(value);
-
-    private static void ExpectError(FederationResponse response, int status, string errcode)
-    {
-        Assert.That(response.Status, Is.EqualTo(status), response.Body?.ToJsonString());
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo(errcode));
+        _closedRoom = await Alice.CreateRoomAsync(new JsonObject { ["preset"] = "private_chat" });
+        _closedMessage = await Alice.SendMessageAsync(_closedRoom, "not for B");
     }
 
     private static List<JsonObject> Pdus(FederationResponse response, string field = "pdus") =>
@@ -82,20 +55,20 @@ public class FederationRoomReadTests
         var pdus = Pdus(response);
         Assert.Multiple(() =>
         {
-            Assert.That(response.Body!["origin"].Str(), Is.EqualTo(_a.ServerName));
+            Assert.That(response.Body!["origin"].Str(), Is.EqualTo(A.ServerName));
             Assert.That(response.Body!["origin_server_ts"]!.GetValue<long>(), Is.GreaterThan(0));
             Assert.That(pdus, Has.Count.EqualTo(1));
             Assert.That(IdOf(pdus[0]), Is.EqualTo(_messages[0]), "the PDU hashes to its event ID");
             Assert.That(pdus[0]["content"]!["body"].Str(), Is.EqualTo("message 1"));
-            Assert.That(pdus[0]["signatures"]![_a.ServerName], Is.Not.Null);
+            Assert.That(pdus[0]["signatures"]![A.ServerName], Is.Not.Null);
         });
     }
 
     [Test]
     public async Task Event_that_was_redacted_comes_back_redacted()
     {
-        var secret = await _alice.SendMessageAsync(_room, "regrettable");
-        (await _alice.Client.PutAsync($"/_matrix/client/v3/rooms/{Esc(_room)}/redact/{Esc(secret)}/{Guid.NewGuid():N}", new JsonObject())).Ok();
+        var secret = await Alice.SendMessageAsync(_room, "regrettable");
+        (await Alice.Client.PutAsync($"/_matrix/client/v3/rooms/{Esc(_room)}/redact/{Esc(secret)}/{Guid.NewGuid():N}", new JsonObject())).Ok();
 
         var response = await FromBAsync($"/_matrix/federation/v1/event/{Esc(secret)}");
 
@@ -118,11 +91,11 @@ public class FederationRoomReadTests
     [Test]
     public async Task Event_of_a_room_the_servers_users_have_left_is_403_M_FORBIDDEN()
     {
-        var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
-        var remote = $"@leaver:{_b.ServerName}";
-        await MembersBuiltByA.JoinAsync(_a, room, remote);
-        var message = await _alice.SendMessageAsync(room, "seen while B was there");
-        await MembersBuiltByA.SetMembershipAsync(_a, room, remote, "leave");
+        var room = await Alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
+        var remote = UserOfB("leaver");
+        await MembersBuiltByA.JoinAsync(A, room, remote);
+        var message = await Alice.SendMessageAsync(room, "seen while B was there");
+        await MembersBuiltByA.SetMembershipAsync(A, room, remote, "leave");
 
         var response = await FromBAsync($"/_matrix/federation/v1/event/{Esc(message)}");
         ExpectError(response, 403, "M_FORBIDDEN");
@@ -131,7 +104,7 @@ public class FederationRoomReadTests
     [Test]
     public async Task Event_unknown_is_404_M_NOT_FOUND()
     {
-        var response = await FromBAsync($"/_matrix/federation/v1/event/{Esc("$nothing-like-it:" + _a.ServerName)}");
+        var response = await FromBAsync($"/_matrix/federation/v1/event/{Esc("$nothing-like-it:" + A.ServerName)}");
         ExpectError(response, 404, "M_NOT_FOUND");
     }
 
@@ -213,7 +186,7 @@ public class FederationRoomReadTests
     [Test]
     public async Task State_of_an_unknown_room_is_404_M_NOT_FOUND()
     {
-        var response = await FromBAsync($"/_matrix/federation/v1/state/{Esc("!nowhere:" + _a.ServerName)}?event_id={Esc(_messages[0])}");
+        var response = await FromBAsync($"/_matrix/federation/v1/state/{Esc("!nowhere:" + A.ServerName)}?event_id={Esc(_messages[0])}");
         ExpectError(response, 404, "M_NOT_FOUND");
     }
 
@@ -230,7 +203,7 @@ public class FederationRoomReadTests
         var response = await FromBAsync($"/_matrix/federation/v1/backfill/{Esc(_room)}?v={Esc(_messages[4])}&limit=3");
 
         Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
-        Assert.That(response.Body!["origin"].Str(), Is.EqualTo(_a.ServerName));
+        Assert.That(response.Body!["origin"].Str(), Is.EqualTo(A.ServerName));
         Assert.That(Pdus(response).Select(IdOf), Is.EqualTo(new[] { _messages[4], _messages[3], _messages[2] }));
     }
 
@@ -249,9 +222,9 @@ public class FederationRoomReadTests
     [Test]
     public async Task Backfill_serves_a_version_10_room_with_its_auth_chain_reaching_the_create_event()
     {
-        var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat", ["room_version"] = "10" });
-        await MembersBuiltByA.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
-        var message = await _alice.SendMessageAsync(room, "in version 10");
+        var room = await Alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat", ["room_version"] = "10" });
+        await MembersBuiltByA.JoinAsync(A, room, UserOfB("remote"));
+        var message = await Alice.SendMessageAsync(room, "in version 10");
         RoomVersions.TryGet("10", out var v10);
 
         var backfill = await FromBAsync($"/_matrix/federation/v1/backfill/{Esc(room)}?v={Esc(message)}&limit=2");
@@ -329,11 +302,11 @@ public class FederationRoomReadTests
     [Test]
     public async Task Missing_events_are_capped_at_twenty_however_many_are_asked_for()
     {
-        var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
-        await MembersBuiltByA.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
+        var room = await Alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
+        await MembersBuiltByA.JoinAsync(A, room, UserOfB("remote"));
         var latest = "";
         for (var i = 0; i < 25; i++)
-            latest = await _alice.SendMessageAsync(room, $"filler {i}");
+            latest = await Alice.SendMessageAsync(room, $"filler {i}");
 
         var response = await FromBAsync($"/_matrix/federation/v1/get_missing_events/{Esc(room)}", new JsonObject
         {
@@ -347,8 +320,7 @@ public class FederationRoomReadTests
     [Test]
     public async Task Missing_events_without_a_body_is_400_M_NOT_JSON()
     {
-        var response = await _b.Services.GetRequiredService<FederationClient>().SendAsync(
-            ServerName.Parse(_a.ServerName), HttpMethod.Post, $"/_matrix/federation/v1/get_missing_events/{Esc(_room)}", null, CancellationToken.None);
+        var response = await FromBAsync(HttpMethod.Post, $"/_matrix/federation/v1/get_missing_events/{Esc(_room)}");
         ExpectError(response, 400, "M_NOT_JSON");
     }
 
@@ -399,7 +371,7 @@ public class FederationRoomReadTests
     [Test]
     public async Task History_hidden_from_the_server_comes_redacted_and_the_rest_in_full()
     {
-        var room = await _alice.CreateRoomAsync(new JsonObject
+        var room = await Alice.CreateRoomAsync(new JsonObject
         {
             ["preset"] = "public_chat",
             ["initial_state"] = new JsonArray(new JsonObject
@@ -407,9 +379,9 @@ public class FederationRoomReadTests
                 ["type"] = "m.room.history_visibility", ["state_key"] = "", ["content"] = new JsonObject { ["history_visibility"] = "joined" },
             }),
         });
-        var before = await _alice.SendMessageAsync(room, "before B joined");
-        await MembersBuiltByA.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
-        var after = await _alice.SendMessageAsync(room, "after B joined");
+        var before = await Alice.SendMessageAsync(room, "before B joined");
+        await MembersBuiltByA.JoinAsync(A, room, UserOfB("remote"));
+        var after = await Alice.SendMessageAsync(room, "after B joined");
 
         var response = await FromBAsync($"/_matrix/federation/v1/backfill/{Esc(room)}?v={Esc(after)}&limit=4");
 
@@ -425,7 +397,7 @@ public class FederationRoomReadTests
     [Test]
     public async Task State_at_an_event_hidden_from_the_server_is_403_M_FORBIDDEN()
     {
-        var room = await _alice.CreateRoomAsync(new JsonObject
+        var room = await Alice.CreateRoomAsync(new JsonObject
         {
             ["preset"] = "public_chat",
             ["initial_state"] = new JsonArray(new JsonObject
@@ -433,8 +405,8 @@ public class FederationRoomReadTests
                 ["type"] = "m.room.history_visibility", ["state_key"] = "", ["content"] = new JsonObject { ["history_visibility"] = "joined" },
             }),
         });
-        var before = await _alice.SendMessageAsync(room, "before B joined");
-        await MembersBuiltByA.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
+        var before = await Alice.SendMessageAsync(room, "before B joined");
+        await MembersBuiltByA.JoinAsync(A, room, UserOfB("remote"));
 
         var response = await FromBAsync($"/_matrix/federation/v1/state_ids/{Esc(room)}?event_id={Esc(before)}");
         ExpectError(response, 403, "M_FORBIDDEN");
@@ -443,7 +415,7 @@ public class FederationRoomReadTests
     [Test]
     public async Task Backfill_unsigned_is_401_M_UNAUTHORIZED()
     {
-        using var http = new HttpClient { BaseAddress = _a.BaseAddress };
+        using var http = new HttpClient { BaseAddress = A.BaseAddress };
         using var response = await http.GetAsync($"/_matrix/federation/v1/backfill/{Esc(_room)}?v={Esc(_messages[4])}&limit=3");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }

@@ -10,50 +10,13 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// joined to A's rooms: what arrives, in which transactions, and what happens while a remote
 /// fails or stalls.
 /// </summary>
-public class FederationSenderTests
+public class FederationSenderTests : RecordingRemotesFixture
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-    private Homeserver _a = null!;
-    private TestUser _alice = null!;
-    private readonly List<RecordingRemoteServer> _remotes = [];
-
-    [OneTimeSetUp]
-    public async Task StartServer()
-    {
-        _a = await FederatedServers.StartAsync(SenderSettings.Short);
-        _alice = await _a.RegisterUserAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        foreach (var remote in _remotes)
-            await remote.DisposeAsync();
-        if (_a is not null)
-            await _a.DisposeAsync();
-    }
-
-    private async Task<RecordingRemoteServer> RemoteAsync()
-    {
-        var remote = await RecordingRemoteServer.StartAsync(RoomVersions.Default);
-        _remotes.Add(remote);
-        return remote;
-    }
-
-    private async Task<string> RoomWithAsync(params RecordingRemoteServer[] remotes)
-    {
-        var roomId = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
-        foreach (var remote in remotes)
-            await RemoteMembers.JoinAsync(_a, roomId, $"@bob:{remote.ServerName}", remote.ServerName);
-        return roomId;
-    }
-
     private async Task<List<string>> SendMessagesAsync(string roomId, int count)
     {
         var sent = new List<string>();
         for (var i = 0; i < count; i++)
-            sent.Add(await _alice.SendMessageAsync(roomId, $"message {i}"));
+            sent.Add(await Alice.SendMessageAsync(roomId, $"message {i}"));
         return sent;
     }
 
@@ -69,7 +32,7 @@ public class FederationSenderTests
 
         // Exactly the messages: not the room's events from before B joined, not B's own join.
         Assert.That(b.DeliveredEventIds, Is.EqualTo(sent));
-        Assert.That(b.Accepted.Select(t => t.Origin), Is.All.EqualTo(_a.ServerName));
+        Assert.That(b.Accepted.Select(t => t.Origin), Is.All.EqualTo(A.ServerName));
     }
 
     [Test]
@@ -123,6 +86,7 @@ public class FederationSenderTests
 }
 
 /// <summary>A's sender restarted while a remote is failing: it picks up where it stopped.</summary>
+[SingleProcessOnly(FederatedServers.SingleProcessReason)]
 public class FederationSenderRestartTests
 {
     [Test]
@@ -152,41 +116,5 @@ public class FederationSenderRestartTests
         await Eventually.That(() => b.DeliveredEventIds.Count >= before.Count + during.Count + 1, TimeSpan.FromSeconds(30));
         await Task.Delay(300);
         Assert.That(b.DeliveredEventIds, Is.EqualTo(before.Concat(during).Append(after)));
-    }
-}
-
-/// <summary>Sender settings that keep tests short: back-off from 200 ms to 1 s.</summary>
-internal static class SenderSettings
-{
-    public static readonly IReadOnlyDictionary<string, string> Short = new Dictionary<string, string>
-    {
-        ["Cluster:Federation:Sender:MinBackoff"] = "00:00:00.200",
-        ["Cluster:Federation:Sender:MaxBackoff"] = "00:00:01",
-        ["Cluster:Federation:RequestTimeout"] = "00:00:10",
-    };
-}
-
-internal static class Eventually
-{
-    public static async Task That(Func<bool> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Not true within {within.TotalSeconds} s");
-            await Task.Delay(50);
-        }
-    }
-
-    public static async Task That(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Not true within {within.TotalSeconds} s");
-            await Task.Delay(100);
-        }
     }
 }

@@ -1,12 +1,8 @@
 using System.Text.Json.Nodes;
-using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClientApi.Tests.Rooms;
-using Cluster.Shared.Federation.Client;
-using Cluster.Shared.Identifiers;
 using Cluster.Shared.Signing;
 using Cluster.Shared.Storage.Events;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Cluster.ClientApi.Tests.Federation;
@@ -16,30 +12,14 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// later; once the keys can be had it is accepted, and when they never can, it is dropped after
 /// the last attempt. B relays the PDU of a third server C, whose key server is down at first.
 /// </summary>
-public class InboundPduRetryTests
+public class InboundPduRetryTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-    private TestUser _alice = null!;
 
-    [OneTimeSetUp]
-    public async Task StartServers()
+    protected override IReadOnlyDictionary<string, string> SettingsOfA => new Dictionary<string, string>
     {
-        _a = await FederatedServers.StartAsync(new Dictionary<string, string>
-        {
-            ["Cluster:Federation:InboundRetry:FirstDelay"] = "00:00:00.300",
-            ["Cluster:Federation:InboundRetry:MaxAttempts"] = "4",
-        });
-        _b = await FederatedServers.StartAsync();
-        _alice = await _a.RegisterUserAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
+        ["Cluster:Federation:InboundRetry:FirstDelay"] = "00:00:00.300",
+        ["Cluster:Federation:InboundRetry:MaxAttempts"] = "4",
+    };
 
     /// <summary>A stand-in server C that publishes its key only once <see cref="Up"/>; 503 before.</summary>
     private sealed class KeyServer : IAsyncDisposable
@@ -88,34 +68,27 @@ public class InboundPduRetryTests
     /// <summary>B relays to A the join of C's user Carol to a fresh public room of Alice's; returns the join's event ID.</summary>
     private async Task<string> RelayJoinOfCAsync(KeyServer c)
     {
-        var roomId = await _alice.CreatePublicRoomAsync();
-        var latest = await _a.Service<EventStore>().GetEventAsync(await _alice.SendMessageAsync(roomId, "hi"), CancellationToken.None);
-        var state = await _a.Service<RoomStateStore>().GetCurrentStateEventsAsync(roomId, null, CancellationToken.None);
+        var roomId = await Alice.CreatePublicRoomAsync();
+        var latest = await A.Service<EventStore>().GetEventAsync(await Alice.SendMessageAsync(roomId, "hi"), CancellationToken.None);
+        var state = await A.Service<RoomStateStore>().GetCurrentStateEventsAsync(roomId, null, CancellationToken.None);
         var carol = $"@carol:{c.ServerName}";
         using var fromC = new RemoteEventBuilder(c.ServerName, c.Key);
         var join = fromC.BuildOn(state, "m.room.member", carol, new JsonObject { ["membership"] = "join" }, carol, [latest!]);
-        var transaction = new JsonObject
-        {
-            ["origin"] = _b.ServerName,
-            ["origin_server_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            ["pdus"] = new JsonArray(join.Pdu.Json.DeepClone()),
-        };
-        var response = await _b.Services.GetRequiredService<FederationClient>().SendAsync(ServerName.Parse(_a.ServerName), HttpMethod.Put,
-            $"/_matrix/federation/v1/send/relay-{Guid.NewGuid():N}", transaction, CancellationToken.None);
+        var response = await SendTransactionFromBAsync($"relay-{Guid.NewGuid():N}", TransactionOfB(join));
         Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
         return join.EventId;
     }
 
     private async Task<int?> QueuedAttemptsAsync(string eventId)
     {
-        await using var connection = new NpgsqlConnection(_a.DatabaseConnectionString);
+        await using var connection = new NpgsqlConnection(A.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT attempts FROM federation_inbound_pdus WHERE event_id = $1", connection);
         command.Parameters.AddWithValue(eventId);
         return await command.ExecuteScalarAsync() as int?;
     }
 
-    private Task<StoredEvent?> StoredAsync(string eventId) => _a.Service<EventStore>().GetEventAsync(eventId, CancellationToken.None);
+    private Task<StoredEvent?> StoredAsync(string eventId) => A.Service<EventStore>().GetEventAsync(eventId, CancellationToken.None);
 
     [Test]
     public async Task A_pdu_whose_signers_keys_cannot_be_had_yet_is_kept_and_accepted_once_they_can()

@@ -4,10 +4,7 @@ using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClientApi.Tests.Rooms;
 using Cluster.ClientApi.Tests.Sync;
-using Cluster.Shared.Federation.Client;
-using Cluster.Shared.Identifiers;
 using Cluster.Shared.RoomVersions;
-using Cluster.Shared.Signing;
 using Cluster.Shared.Storage.Events;
 using Cluster.Workers.FederationReader.Transactions;
 using Microsoft.AspNetCore.Http;
@@ -20,44 +17,20 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// on A's room (make_leave/send_leave, make_knock/send_knock through A), and what each user's
 /// /sync and each room's state show afterwards.
 /// </summary>
-public class MembershipAcrossServersTests
+public class MembershipAcrossServersTests : TwoServerFixture
 {
     private const string V3 = RoomTestHelpers.V3;
 
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
 
-    [OneTimeSetUp]
-    public async Task StartServers()
+    private static readonly IReadOnlyDictionary<string, string> FastRetries = new Dictionary<string, string>
     {
-        var fastRetries = new Dictionary<string, string>
-        {
-            ["Cluster:Federation:Sender:MinBackoff"] = "00:00:00.200",
-            ["Cluster:Federation:Sender:MaxBackoff"] = "00:00:02",
-        };
-        _a = await FederatedServers.StartAsync(fastRetries);
-        _b = await FederatedServers.StartAsync(fastRetries);
-    }
+        ["Cluster:Federation:Sender:MinBackoff"] = "00:00:00.200",
+        ["Cluster:Federation:Sender:MaxBackoff"] = "00:00:02",
+    };
 
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
+    protected override IReadOnlyDictionary<string, string> SettingsOfA => FastRetries;
 
-    private static string Esc(string value) => Uri.EscapeDataString(value);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Timed out waiting until {what}");
-            await Task.Delay(100);
-        }
-    }
+    protected override IReadOnlyDictionary<string, string> SettingsOfB => FastRetries;
 
     private static async Task<string?> MembershipAsync(TestUser viewer, string roomId, string userId)
     {
@@ -78,8 +51,8 @@ public class MembershipAcrossServersTests
     [Test]
     public async Task A_user_of_another_server_who_is_invited_sees_the_invite_in_sync_and_joins()
     {
-        var alice = await _a.RegisterUserAsync();
-        var bob = await _b.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["preset"] = "private_chat", ["name"] = "Alice's room" });
 
         (await alice.InviteAsync(roomId, bob.UserId)).Ok();
@@ -98,8 +71,8 @@ public class MembershipAcrossServersTests
     [Test]
     public async Task A_direct_chat_created_with_a_user_of_another_server_reaches_their_sync_as_a_direct_invite()
     {
-        var alice = await _a.RegisterUserAsync();
-        var bob = await _b.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
 
         var roomId = await alice.CreateRoomAsync(new JsonObject
         {
@@ -116,31 +89,31 @@ public class MembershipAcrossServersTests
     [Test]
     public async Task The_invite_the_inviting_server_stores_carries_the_invitees_servers_signature()
     {
-        var alice = await _a.RegisterUserAsync();
-        var bob = await _b.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["preset"] = "private_chat" });
 
         (await alice.InviteAsync(roomId, bob.UserId)).Ok();
 
-        var state = await _a.Service<RoomStateStore>().GetCurrentStateEventsAsync(roomId, [("m.room.member", bob.UserId)], CancellationToken.None);
+        var state = await A.Service<RoomStateStore>().GetCurrentStateEventsAsync(roomId, [("m.room.member", bob.UserId)], CancellationToken.None);
         var signatures = state[("m.room.member", bob.UserId)].ParseJson()["signatures"]!.AsObject();
-        Assert.That(signatures.Select(s => s.Key), Is.EquivalentTo(new[] { _a.ServerName, _b.ServerName }));
+        Assert.That(signatures.Select(s => s.Key), Is.EquivalentTo(new[] { A.ServerName, B.ServerName }));
     }
 
     [Test]
     public async Task Inviting_a_user_of_a_server_already_in_the_room_reaches_that_server_once_as_a_room_event()
     {
-        var alice = await _a.RegisterUserAsync();
-        var carol = await _b.RegisterUserAsync();
-        var dave = await _b.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
+        var carol = await B.RegisterUserAsync();
+        var dave = await B.RegisterUserAsync();
         var roomId = await alice.CreatePublicRoomAsync();
-        (await carol.Client.PostAsync($"{V3}/join/{Esc(roomId)}?server_name={Esc(_a.ServerName)}", new JsonObject())).Ok();
-        var taken = _b.Service<InboundPduQueue>().Taken;
+        (await carol.Client.PostAsync($"{V3}/join/{Esc(roomId)}?server_name={Esc(A.ServerName)}", new JsonObject())).Ok();
+        var taken = B.Service<InboundPduQueue>().Taken;
 
         (await alice.InviteAsync(roomId, dave.UserId)).Ok();
 
-        await WaitUntilAsync(async () => await MembershipAsync(carol, roomId, dave.UserId) == "invite", "B holds dave's invite in the room");
-        Assert.That(_b.Service<InboundPduQueue>().Taken - taken, Is.EqualTo(1), "B took the invite from a transaction once");
+        await FederatedRooms.WaitUntilAsync(async () => await MembershipAsync(carol, roomId, dave.UserId) == "invite", "B holds dave's invite in the room");
+        Assert.That(B.Service<InboundPduQueue>().Taken - taken, Is.EqualTo(1), "B took the invite from a transaction once");
         var sync = await dave.SyncAsync();
         Assert.That(sync["rooms"]?["invite"]?[roomId], Is.Not.Null, sync.ToJsonString());
     }
@@ -148,8 +121,8 @@ public class MembershipAcrossServersTests
     [Test]
     public async Task A_rejected_invite_shows_as_leave_in_the_inviters_room_and_in_the_invitees_sync()
     {
-        var alice = await _a.RegisterUserAsync();
-        var bob = await _b.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["preset"] = "private_chat" });
         (await alice.InviteAsync(roomId, bob.UserId)).Ok();
         var since = (await bob.SyncAsync()).NextBatch();
@@ -166,18 +139,15 @@ public class MembershipAcrossServersTests
     public async Task An_invite_from_a_server_that_does_not_take_the_leave_is_rejected_here_alone()
     {
         // B invites alice to a room it does not hold: its make_leave answers 404, as a server that went away would fail.
-        var alice = await _a.RegisterUserAsync();
-        var roomId = $"!gone{Guid.NewGuid():N}:{_b.ServerName}";
-        var inviter = $"@someone:{_b.ServerName}";
-        var keyOfB = await _b.Service<ServerSigningKeyProvider>().GetAsync(CancellationToken.None);
-        using var builder = new RemoteEventBuilder(_b.ServerName, keyOfB);
+        var alice = await A.RegisterUserAsync();
+        var roomId = $"!gone{Guid.NewGuid():N}:{B.ServerName}";
+        var inviter = UserOfB("someone");
+        using var builder = new RemoteEventBuilder(B.ServerName, await B.SigningKeyAsync());
         var create = builder.Build(RoomVersions.V10, roomId, "m.room.create", inviter, new JsonObject { ["creator"] = inviter }, "", [], [], 1);
         var invite = builder.Build(RoomVersions.V10, roomId, "m.room.member", inviter,
             new JsonObject { ["membership"] = "invite" }, alice.UserId, [create.EventId], [create.EventId], 2);
-        var invited = await _b.Service<FederationClient>().SendAsync(ServerName.Parse(_a.ServerName), HttpMethod.Put,
-            $"/_matrix/federation/v2/invite/{Esc(roomId)}/{Esc(invite.EventId)}",
-            new JsonObject { ["event"] = invite.Pdu.Json.DeepClone(), ["room_version"] = "10", ["invite_room_state"] = new JsonArray() },
-            CancellationToken.None);
+        var invited = await FromBAsync(HttpMethod.Put, $"/_matrix/federation/v2/invite/{Esc(roomId)}/{Esc(invite.EventId)}",
+            new JsonObject { ["event"] = invite.Pdu.Json.DeepClone(), ["room_version"] = "10", ["invite_room_state"] = new JsonArray() });
         Assert.That(invited.Status, Is.EqualTo(200), invited.Body?.ToJsonString());
         var since = (await alice.SyncAsync()).NextBatch();
 
@@ -192,11 +162,11 @@ public class MembershipAcrossServersTests
     [Test]
     public async Task Knocking_on_a_room_of_another_server_shows_the_knock_to_the_resident_and_in_the_knockers_sync()
     {
-        var alice = await _a.RegisterUserAsync();
-        var bob = await _b.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         var roomId = await KnockRoomAsync(alice);
 
-        var knocked = await bob.Client.PostAsync($"{V3}/knock/{Esc(roomId)}?via={Esc(_a.ServerName)}", new JsonObject { ["reason"] = "let me in" });
+        var knocked = await bob.Client.PostAsync($"{V3}/knock/{Esc(roomId)}?via={Esc(A.ServerName)}", new JsonObject { ["reason"] = "let me in" });
 
         Assert.That(knocked.Ok()["room_id"].Str(), Is.EqualTo(roomId));
         Assert.That(await MembershipAsync(alice, roomId, bob.UserId), Is.EqualTo("knock"));
@@ -211,10 +181,10 @@ public class MembershipAcrossServersTests
     [Test]
     public async Task A_knocker_the_room_then_invites_joins_through_the_inviters_server()
     {
-        var alice = await _a.RegisterUserAsync();
-        var bob = await _b.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         var roomId = await KnockRoomAsync(alice);
-        (await bob.Client.PostAsync($"{V3}/knock/{Esc(roomId)}?server_name={Esc(_a.ServerName)}", new JsonObject())).Ok();
+        (await bob.Client.PostAsync($"{V3}/knock/{Esc(roomId)}?server_name={Esc(A.ServerName)}", new JsonObject())).Ok();
 
         (await alice.InviteAsync(roomId, bob.UserId)).Ok();
         var sync = await bob.SyncAsync();
@@ -228,10 +198,10 @@ public class MembershipAcrossServersTests
     [Test]
     public async Task A_withdrawn_knock_shows_as_leave_to_the_resident()
     {
-        var alice = await _a.RegisterUserAsync();
-        var bob = await _b.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         var roomId = await KnockRoomAsync(alice);
-        (await bob.Client.PostAsync($"{V3}/knock/{Esc(roomId)}?via={Esc(_a.ServerName)}", new JsonObject())).Ok();
+        (await bob.Client.PostAsync($"{V3}/knock/{Esc(roomId)}?via={Esc(A.ServerName)}", new JsonObject())).Ok();
 
         (await bob.LeaveAsync(roomId)).Ok();
 
@@ -241,11 +211,11 @@ public class MembershipAcrossServersTests
     [Test]
     public async Task Knocking_on_a_room_whose_server_refuses_the_knock_is_403_M_FORBIDDEN()
     {
-        var alice = await _a.RegisterUserAsync();
-        var bob = await _b.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["preset"] = "private_chat" });
 
-        var knocked = await bob.Client.PostAsync($"{V3}/knock/{Esc(roomId)}?via={Esc(_a.ServerName)}", new JsonObject());
+        var knocked = await bob.Client.PostAsync($"{V3}/knock/{Esc(roomId)}?via={Esc(A.ServerName)}", new JsonObject());
 
         knocked.ExpectError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
     }
@@ -258,7 +228,7 @@ public class MembershipAcrossServersTests
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             await context.Response.WriteAsJsonAsync(new { errcode = "M_FORBIDDEN", error = "This server does not take invites." });
         });
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["preset"] = "private_chat" });
         var invitee = $"@zed:{refusing.ServerName}";
 
@@ -271,7 +241,7 @@ public class MembershipAcrossServersTests
     [Test]
     public async Task Inviting_a_user_whose_server_cannot_be_reached_is_502_M_UNKNOWN()
     {
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["preset"] = "private_chat" });
         var invitee = $"@zed:127.0.0.1:{ClosedPort()}";
 
@@ -292,7 +262,7 @@ public class MembershipAcrossServersTests
             evt["content"]!["membership"] = "join";
             await context.Response.WriteAsJsonAsync(new JsonObject { ["event"] = evt.DeepClone() });
         });
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject { ["preset"] = "private_chat" });
         var invitee = $"@zed:{tampering.ServerName}";
 

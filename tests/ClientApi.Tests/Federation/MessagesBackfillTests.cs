@@ -11,29 +11,13 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// (<c>/messages?dir=b</c>) makes B backfill the earlier events from A, checked, stored as outliers
 /// and served with history visibility applied.
 /// </summary>
-public class MessagesBackfillTests
+public class MessagesBackfillTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServers()
-    {
-        _a = await FederatedServers.StartAsync();
-        _b = await FederatedServers.StartAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
 
     /// <summary>A room on A with <paramref name="messages"/> sent by its creator, then joined by a user of B.</summary>
     private async Task<(TestUser Bob, string RoomId, List<string> Earlier)> RoomWithHistoryJoinedFromBAsync(string historyVisibility, int messages)
     {
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var roomId = await alice.CreateRoomAsync(new JsonObject
         {
             ["preset"] = "public_chat",
@@ -46,8 +30,8 @@ public class MessagesBackfillTests
         var earlier = new List<string>();
         for (var i = 0; i < messages; i++)
             earlier.Add(await alice.SendMessageAsync(roomId, $"before the join {i}"));
-        var bob = await _b.RegisterUserAsync();
-        (await bob.Client.PostAsync($"/_matrix/client/v3/join/{RoomTestHelpers.Path(roomId)}?server_name={Uri.EscapeDataString(_a.ServerName)}",
+        var bob = await B.RegisterUserAsync();
+        (await bob.Client.PostAsync($"/_matrix/client/v3/join/{RoomTestHelpers.Path(roomId)}?server_name={Uri.EscapeDataString(A.ServerName)}",
             new JsonObject())).Ok();
         return (bob, roomId, earlier);
     }
@@ -96,7 +80,7 @@ public class MessagesBackfillTests
         var (bob, roomId, earlier) = await RoomWithHistoryJoinedFromBAsync("joined", 3);
         var ids = await PageBackAsync(bob, roomId, 10);
         Assert.That(ids.Intersect(earlier), Is.Empty);
-        var stored = await _b.Service<EventStore>().GetEventsAsync(earlier, CancellationToken.None);
+        var stored = await B.Service<EventStore>().GetEventsAsync(earlier, CancellationToken.None);
         Assert.That(stored.Keys, Is.EquivalentTo(earlier), "B did not backfill the earlier messages at all");
     }
 
@@ -106,7 +90,7 @@ public class MessagesBackfillTests
         var (bob, roomId, earlier) = await RoomWithHistoryJoinedFromBAsync("shared", 2);
         var since = (await bob.SyncAsync()).NextBatch();
         await PageBackAsync(bob, roomId, 10);
-        var stored = await _b.Service<EventStore>().GetEventsAsync(earlier, CancellationToken.None);
+        var stored = await B.Service<EventStore>().GetEventsAsync(earlier, CancellationToken.None);
         Assert.That(stored.Values.Select(e => e.Outlier), Is.EqualTo(new[] { true, true }));
         var sync = await bob.SyncAsync(since);
         var timeline = sync.JoinedRoom(roomId)?.Timeline().Select(e => e["event_id"].Str()) ?? [];
@@ -124,7 +108,7 @@ public class MessagesBackfillTests
             var carol = await c.RegisterUserAsync();
             roomId = await carol.CreatePublicRoomAsync();
             await carol.SendMessageAsync(roomId, "before the join");
-            bob = await _b.RegisterUserAsync();
+            bob = await B.RegisterUserAsync();
             (await bob.Client.PostAsync($"/_matrix/client/v3/join/{RoomTestHelpers.Path(roomId)}?server_name={Uri.EscapeDataString(c.ServerName)}",
                 new JsonObject())).Ok();
         }
@@ -143,11 +127,11 @@ public class MessagesBackfillTests
     [Test]
     public async Task A_room_known_only_here_ends_at_its_first_event_without_asking_anyone()
     {
-        var carol = await _b.RegisterUserAsync();
+        var carol = await B.RegisterUserAsync();
         var roomId = await carol.CreatePublicRoomAsync();
         var ids = await PageBackAsync(carol, roomId, 100);
         Assert.That(ids, Is.Not.Empty);
-        var first = (await _b.Service<EventStore>().GetEventsAsync([ids[^1]], CancellationToken.None))[ids[^1]];
+        var first = (await B.Service<EventStore>().GetEventsAsync([ids[^1]], CancellationToken.None))[ids[^1]];
         Assert.That(first.Type, Is.EqualTo("m.room.create"));
     }
 }

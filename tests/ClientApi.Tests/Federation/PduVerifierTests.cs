@@ -1,13 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Cluster.ClientApi.Tests.Fixtures;
+using Cluster.ClientApi.Tests.Rooms;
 using Cluster.Shared.Events;
 using Cluster.Shared.Federation.Pdus;
 using Cluster.Shared.RoomVersions;
 using Cluster.Shared.Signing;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Versions = Cluster.Shared.RoomVersions.RoomVersions;
 
 namespace Cluster.ClientApi.Tests.Federation;
@@ -16,39 +15,25 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// Checks 1-3 on receipt of a PDU as B runs them, with keys fetched over HTTP: from A, a real homeserver,
 /// and from stand-in servers publishing key documents of keys the tests hold.
 /// </summary>
-public class PduVerifierTests
+public class PduVerifierTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
     private readonly List<IAsyncDisposable> _fakes = [];
 
-    [OneTimeSetUp]
-    public async Task StartServers()
-    {
-        _a = await FederatedServers.StartAsync();
-        _b = await FederatedServers.StartAsync(new Dictionary<string, string>
-        {
-            ["Cluster:Federation:KeyRefetchBackoff"] = "00:00:00",
-        });
-    }
+    protected override IReadOnlyDictionary<string, string> SettingsOfB =>
+        new Dictionary<string, string> { ["Cluster:Federation:KeyRefetchBackoff"] = "00:00:00" };
 
     [OneTimeTearDown]
-    public async Task StopServers()
+    public async Task StopFakes()
     {
         foreach (var fake in _fakes) await fake.DisposeAsync();
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
     }
 
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private PduVerifier VerifierOfB => _b.Services.GetRequiredService<PduVerifier>();
+    private PduVerifier VerifierOfB => B.Service<PduVerifier>();
 
     private Task<PduCheckResult> CheckOnBAsync(JsonObject json, RoomVersion version) =>
         VerifierOfB.CheckAsync(json, version, null, CancellationToken.None);
-
-    private async Task<Ed25519SigningKey> SigningKeyOfA() =>
-        await _a.Services.GetRequiredService<ServerSigningKeyProvider>().GetAsync(CancellationToken.None);
 
     /// <summary>A stand-in server publishing <paramref name="key"/> (valid until <paramref name="validUntilTs"/>) and any old keys.</summary>
     private async Task<string> KeyServerAsync(Ed25519SigningKey key, long? validUntilTs = null,
@@ -115,7 +100,7 @@ public class PduVerifierTests
     public async Task Event_signed_by_a_real_server_is_accepted(string versionId)
     {
         Versions.TryGet(versionId, out var version);
-        var json = Signed(Message(version, _a.ServerName), version, _a.ServerName, await SigningKeyOfA());
+        var json = Signed(Message(version, A.ServerName), version, A.ServerName, await A.SigningKeyAsync());
         var result = await CheckOnBAsync(json, version);
         Assert.Multiple(() =>
         {
@@ -127,15 +112,15 @@ public class PduVerifierTests
     [Test]
     public async Task Event_signed_by_this_server_itself_is_accepted()
     {
-        var key = await _b.Services.GetRequiredService<ServerSigningKeyProvider>().GetAsync(CancellationToken.None);
-        var json = Signed(Message(Versions.V11, _b.ServerName), Versions.V11, _b.ServerName, key);
+        var key = await B.SigningKeyAsync();
+        var json = Signed(Message(Versions.V11, B.ServerName), Versions.V11, B.ServerName, key);
         Assert.That((await CheckOnBAsync(json, Versions.V11)).Status, Is.EqualTo(PduCheckStatus.Accepted));
     }
 
     [Test]
     public async Task Event_whose_content_changed_after_signing_is_kept_redacted()
     {
-        var json = Signed(Message(Versions.V11, _a.ServerName), Versions.V11, _a.ServerName, await SigningKeyOfA());
+        var json = Signed(Message(Versions.V11, A.ServerName), Versions.V11, A.ServerName, await A.SigningKeyAsync());
         json["content"]!["body"] = "not what was signed";
         var result = await CheckOnBAsync(json, Versions.V11);
         Assert.Multiple(() =>
@@ -149,7 +134,7 @@ public class PduVerifierTests
     public async Task Event_signed_with_a_key_id_the_server_never_published_is_dropped()
     {
         using var unknown = Ed25519SigningKey.Generate("neverpublished");
-        var json = Signed(Message(Versions.V11, _a.ServerName), Versions.V11, _a.ServerName, unknown);
+        var json = Signed(Message(Versions.V11, A.ServerName), Versions.V11, A.ServerName, unknown);
         var result = await CheckOnBAsync(json, Versions.V11);
         Assert.Multiple(() =>
         {
@@ -161,9 +146,9 @@ public class PduVerifierTests
     [Test]
     public async Task Event_signed_under_the_servers_key_id_by_another_key_is_dropped()
     {
-        var real = await SigningKeyOfA();
+        var real = await A.SigningKeyAsync();
         using var impostor = Ed25519SigningKey.Generate(real.KeyId.Version);
-        var json = Signed(Message(Versions.V11, _a.ServerName), Versions.V11, _a.ServerName, impostor);
+        var json = Signed(Message(Versions.V11, A.ServerName), Versions.V11, A.ServerName, impostor);
         var result = await CheckOnBAsync(json, Versions.V11);
         Assert.That(result.Failure!.Reason, Is.EqualTo(PduFailureReason.BadSignature));
     }
@@ -173,13 +158,13 @@ public class PduVerifierTests
     {
         using var key = Ed25519SigningKey.Generate("relay");
         var relay = await KeyServerAsync(key);
-        var json = Signed(Message(Versions.V11, _a.ServerName), Versions.V11, relay, key);
+        var json = Signed(Message(Versions.V11, A.ServerName), Versions.V11, relay, key);
         var result = await CheckOnBAsync(json, Versions.V11);
         Assert.Multiple(() =>
         {
             Assert.That(result.Status, Is.EqualTo(PduCheckStatus.Dropped));
             Assert.That(result.Failure!.Reason, Is.EqualTo(PduFailureReason.MissingSignature));
-            Assert.That(result.Failure.Detail, Does.Contain(_a.ServerName));
+            Assert.That(result.Failure.Detail, Does.Contain(A.ServerName));
         });
     }
 
@@ -252,9 +237,9 @@ public class PduVerifierTests
     {
         using var namerKey = Ed25519SigningKey.Generate("namer");
         var namer = await KeyServerAsync(namerKey);
-        var keyOfA = await SigningKeyOfA();
-        var onlyBySender = Signed(Message(Versions.V1, _a.ServerName, eventIdServer: namer), Versions.V1, _a.ServerName, keyOfA);
-        var byBoth = Signed(Message(Versions.V1, _a.ServerName, eventIdServer: namer), Versions.V1, _a.ServerName, keyOfA);
+        var keyOfA = await A.SigningKeyAsync();
+        var onlyBySender = Signed(Message(Versions.V1, A.ServerName, eventIdServer: namer), Versions.V1, A.ServerName, keyOfA);
+        var byBoth = Signed(Message(Versions.V1, A.ServerName, eventIdServer: namer), Versions.V1, A.ServerName, keyOfA);
         EventSigning.AddSignature(byBoth, Versions.V1, namer, namerKey);
         var dropped = await CheckOnBAsync(onlyBySender, Versions.V1);
         var accepted = await CheckOnBAsync(byBoth, Versions.V1);
@@ -276,18 +261,18 @@ public class PduVerifierTests
             var json = Message(Versions.V10, joiner);
             json["type"] = "m.room.member";
             json["state_key"] = "@alice:" + joiner;
-            json["content"] = new JsonObject { ["membership"] = "join", ["join_authorised_via_users_server"] = "@admin:" + _a.ServerName };
+            json["content"] = new JsonObject { ["membership"] = "join", ["join_authorised_via_users_server"] = "@admin:" + A.ServerName };
             return json;
         }
         var onlyByJoiner = Signed(Join(), Versions.V10, joiner, joinerKey);
         var countersigned = Signed(Join(), Versions.V10, joiner, joinerKey);
-        EventSigning.AddSignature(countersigned, Versions.V10, _a.ServerName, await SigningKeyOfA());
+        EventSigning.AddSignature(countersigned, Versions.V10, A.ServerName, await A.SigningKeyAsync());
         var dropped = await CheckOnBAsync(onlyByJoiner, Versions.V10);
         var accepted = await CheckOnBAsync(countersigned, Versions.V10);
         Assert.Multiple(() =>
         {
             Assert.That(dropped.Failure?.Reason, Is.EqualTo(PduFailureReason.MissingSignature));
-            Assert.That(dropped.Failure?.Detail, Does.Contain(_a.ServerName));
+            Assert.That(dropped.Failure?.Detail, Does.Contain(A.ServerName));
             Assert.That(accepted.Status, Is.EqualTo(PduCheckStatus.Accepted), accepted.ToString());
         });
     }
@@ -297,7 +282,7 @@ public class PduVerifierTests
     {
         using var relayKey = Ed25519SigningKey.Generate("relay");
         var relay = await KeyServerAsync(relayKey);
-        var json = Message(Versions.V10, _a.ServerName);
+        var json = Message(Versions.V10, A.ServerName);
         json["type"] = "m.room.member";
         json["state_key"] = "@bob:" + relay;
         json["content"] = new JsonObject
@@ -315,7 +300,7 @@ public class PduVerifierTests
         using var relayKey = Ed25519SigningKey.Generate("relay");
         using var forger = Ed25519SigningKey.Generate("relay");
         var relay = await KeyServerAsync(relayKey);
-        var json = Message(Versions.V10, _a.ServerName);
+        var json = Message(Versions.V10, A.ServerName);
         json["type"] = "m.room.member";
         json["state_key"] = "@bob:" + relay;
         json["content"] = new JsonObject

@@ -13,6 +13,7 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// rejected or soft-failed against the right state, forks merged by state resolution, outliers
 /// kept out of the timeline.
 /// </summary>
+[SingleProcessOnly("hands events to the persister inside the single process")]
 public class ReceivedEventPersistenceTests : HomeserverFixture
 {
     private const string Remote = "remote.example";
@@ -21,12 +22,7 @@ public class ReceivedEventPersistenceTests : HomeserverFixture
     private TestUser _alice = null!;
     private readonly RemoteEventBuilder _remote = new(Remote);
 
-    protected override async Task OnStartedAsync()
-    {
-        if (Homeserver.IsCluster)
-            throw Homeserver.SkipAgainstCluster("hands events to the persister inside the single process");
-        _alice = await Server.RegisterUserAsync();
-    }
+    protected override async Task OnStartedAsync() => _alice = await Server.RegisterUserAsync();
 
     [OneTimeTearDown]
     public void DisposeBuilder() => _remote.Dispose();

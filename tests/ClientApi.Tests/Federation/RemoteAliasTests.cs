@@ -11,51 +11,36 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// <c>/query/directory</c>, keeps the answer for a while, and turns B's refusals and failures into
 /// the client's errors.
 /// </summary>
-public class RemoteAliasTests
+public class RemoteAliasTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServers()
-    {
-        _a = await FederatedServers.StartAsync(new Dictionary<string, string> { ["Cluster:Federation:RequestTimeout"] = "00:00:10" });
-        _b = await FederatedServers.StartAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
+    protected override IReadOnlyDictionary<string, string> SettingsOfA =>
+        new Dictionary<string, string> { ["Cluster:Federation:RequestTimeout"] = "00:00:10" };
 
     private async Task<MatrixResponse> LookUpAsync(string alias)
     {
-        using var anonymous = _a.NewClient();
+        using var anonymous = A.NewClient();
         return await anonymous.GetAsync($"/_matrix/client/v3/directory/room/{Uri.EscapeDataString(alias)}");
     }
 
     [Test]
     public async Task An_alias_of_another_server_resolves_through_that_server()
     {
-        var bob = await _b.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         var localpart = $"lobby-{Guid.NewGuid():N}";
         var roomId = (await bob.Client.PostAsync("/_matrix/client/v3/createRoom", new JsonObject { ["room_alias_name"] = localpart }))
             .Ok()["room_id"].Str();
 
-        var answer = (await LookUpAsync($"#{localpart}:{_b.ServerName}")).Ok();
+        var answer = (await LookUpAsync($"#{localpart}:{B.ServerName}")).Ok();
 
         Assert.That(answer["room_id"].Str(), Is.EqualTo(roomId));
-        Assert.That(answer["servers"]!.AsArray().Select(s => s.Str()), Does.Contain(_b.ServerName));
+        Assert.That(answer["servers"]!.AsArray().Select(s => s.Str()), Does.Contain(B.ServerName));
     }
 
     [Test]
     public async Task An_alias_the_other_server_does_not_know_is_404_M_NOT_FOUND()
     {
-        var response = await LookUpAsync($"#nothing-{Guid.NewGuid():N}:{_b.ServerName}");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
+        var response = await LookUpAsync($"#nothing-{Guid.NewGuid():N}:{B.ServerName}");
+        response.ExpectError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }
 
     [Test]
@@ -87,8 +72,7 @@ public class RemoteAliasTests
         await using var remote = await FakeRemoteServer.StartAsync(context =>
             context.Response.WriteAsync("""{"room_id": "not-a-room", "servers": []}"""));
         var response = await LookUpAsync($"#lobby:{remote.ServerName}");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
@@ -100,8 +84,7 @@ public class RemoteAliasTests
             return Task.CompletedTask;
         });
         var response = await LookUpAsync($"#lobby:{remote.ServerName}");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
@@ -109,15 +92,13 @@ public class RemoteAliasTests
     {
         // Nothing listens on port 1 of loopback.
         var response = await LookUpAsync("#lobby:127.0.0.1:1");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
     public async Task A_malformed_alias_is_400_M_INVALID_PARAM()
     {
         var response = await LookUpAsync("lobby-without-sigil");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_INVALID_PARAM"));
+        response.ExpectError(HttpStatusCode.BadRequest, "M_INVALID_PARAM");
     }
 }

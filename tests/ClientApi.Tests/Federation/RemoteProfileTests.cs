@@ -10,31 +10,16 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// A's client reads the profile of a user of B: A asks B's <c>/query/profile</c>, keeps the answer
 /// for a minute, and turns B's refusals and failures into the client's errors.
 /// </summary>
-public class RemoteProfileTests
+public class RemoteProfileTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-    private TestUser _alice = null!;
 
-    [OneTimeSetUp]
-    public async Task StartServers()
-    {
-        // A short request timeout: a server that cannot be found fails the client's request soon.
-        _a = await FederatedServers.StartAsync(new Dictionary<string, string> { ["Cluster:Federation:RequestTimeout"] = "00:00:10" });
-        _b = await FederatedServers.StartAsync();
-        _alice = await _a.RegisterUserAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
+    // A short request timeout: a server that cannot be found fails the client's request soon.
+    protected override IReadOnlyDictionary<string, string> SettingsOfA =>
+        new Dictionary<string, string> { ["Cluster:Federation:RequestTimeout"] = "00:00:10" };
 
     private async Task<TestUser> BobWithProfileAsync(string name, string? avatar = null)
     {
-        var bob = await _b.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         (await bob.Client.PutAsync($"/_matrix/client/v3/profile/{Uri.EscapeDataString(bob.UserId)}/displayname",
             new JsonObject { ["displayname"] = name })).Ok();
         if (avatar is not null)
@@ -44,7 +29,7 @@ public class RemoteProfileTests
     }
 
     private Task<MatrixResponse> ProfileAsync(string userId, string suffix = "") =>
-        _alice.Client.GetAsync($"/_matrix/client/v3/profile/{Uri.EscapeDataString(userId)}{suffix}");
+        Alice.Client.GetAsync($"/_matrix/client/v3/profile/{Uri.EscapeDataString(userId)}{suffix}");
 
     [Test]
     public async Task The_profile_of_another_servers_user_comes_from_their_server()
@@ -79,9 +64,8 @@ public class RemoteProfileTests
     [Test]
     public async Task A_user_their_server_does_not_know_is_404_M_NOT_FOUND()
     {
-        var response = await ProfileAsync($"@nobody-{Guid.NewGuid():N}:{_b.ServerName}");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
+        var response = await ProfileAsync($"@nobody-{Guid.NewGuid():N}:{B.ServerName}");
+        response.ExpectError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }
 
     [Test]
@@ -118,8 +102,7 @@ public class RemoteProfileTests
             return Task.CompletedTask;
         });
         var response = await ProfileAsync($"@carol:{remote.ServerName}");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
@@ -136,8 +119,7 @@ public class RemoteProfileTests
     {
         // Nothing listens on port 1 of loopback.
         var response = await ProfileAsync("@carol:127.0.0.1:1");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
@@ -145,15 +127,13 @@ public class RemoteProfileTests
     {
         // .invalid never resolves (RFC 6761).
         var response = await ProfileAsync("@carol:no-such-server.invalid");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
     public async Task A_malformed_user_id_is_400_M_INVALID_PARAM()
     {
         var response = await ProfileAsync("carol-without-sigil");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_INVALID_PARAM"));
+        response.ExpectError(HttpStatusCode.BadRequest, "M_INVALID_PARAM");
     }
 }

@@ -10,42 +10,31 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// A's client lists B's room directory (<c>/publicRooms?server=B</c>, GET and POST): A asks B's
 /// <c>/_matrix/federation/v1/publicRooms</c> and passes the answer on, of the spec's shape only.
 /// </summary>
-public class RemotePublicRoomsTests
+public class RemotePublicRoomsTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-    private TestUser _alice = null!;
     private string _lobby = null!;
 
-    [OneTimeSetUp]
-    public async Task StartServers()
+    protected override IReadOnlyDictionary<string, string> SettingsOfA =>
+        new Dictionary<string, string> { ["Cluster:Federation:RequestTimeout"] = "00:00:10" };
+
+    protected override async Task OnStartedAsync()
     {
-        _a = await FederatedServers.StartAsync(new Dictionary<string, string> { ["Cluster:Federation:RequestTimeout"] = "00:00:10" });
-        _b = await FederatedServers.StartAsync();
-        _alice = await _a.RegisterUserAsync();
-        var bob = await _b.RegisterUserAsync();
+        var bob = await B.RegisterUserAsync();
         _lobby = await bob.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat", ["visibility"] = "public", ["name"] = "B's lobby" });
         await bob.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat", ["visibility"] = "public", ["name"] = "B's garden" });
         await bob.CreateRoomAsync(new JsonObject { ["name"] = "B's private room" });
-        await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat", ["visibility"] = "public", ["name"] = "A's own" });
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
+        await Alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat", ["visibility"] = "public", ["name"] = "A's own" });
     }
 
     private static IEnumerable<string> Names(JsonObject page) => page["chunk"]!.AsArray().Select(r => r!["name"]?.GetValue<string>() ?? "");
 
     private Task<MatrixResponse> GetAsync(string server, string query = "") =>
-        _alice.Client.GetAsync($"/_matrix/client/v3/publicRooms?server={Uri.EscapeDataString(server)}{query}");
+        Alice.Client.GetAsync($"/_matrix/client/v3/publicRooms?server={Uri.EscapeDataString(server)}{query}");
 
     [Test]
     public async Task Get_with_another_server_lists_that_servers_public_rooms()
     {
-        var page = (await GetAsync(_b.ServerName)).Ok();
+        var page = (await GetAsync(B.ServerName)).Ok();
         Assert.That(Names(page), Is.EquivalentTo(new[] { "B's lobby", "B's garden" }));
         var lobby = page["chunk"]!.AsArray().Single(r => r!["room_id"].Str() == _lobby)!;
         Assert.That(lobby["num_joined_members"]!.GetValue<long>(), Is.EqualTo(1));
@@ -54,16 +43,16 @@ public class RemotePublicRoomsTests
     [Test]
     public async Task Get_with_another_server_pages_with_limit_and_since()
     {
-        var first = (await GetAsync(_b.ServerName, "&limit=1")).Ok();
+        var first = (await GetAsync(B.ServerName, "&limit=1")).Ok();
         Assert.That(first["chunk"]!.AsArray(), Has.Count.EqualTo(1));
-        var second = (await GetAsync(_b.ServerName, $"&limit=1&since={Uri.EscapeDataString(first["next_batch"].Str())}")).Ok();
+        var second = (await GetAsync(B.ServerName, $"&limit=1&since={Uri.EscapeDataString(first["next_batch"].Str())}")).Ok();
         Assert.That(Names(second).Concat(Names(first)), Is.EquivalentTo(new[] { "B's lobby", "B's garden" }));
     }
 
     [Test]
     public async Task Post_with_another_server_passes_the_search_filter_on()
     {
-        var page = (await _alice.Client.PostAsync($"/_matrix/client/v3/publicRooms?server={Uri.EscapeDataString(_b.ServerName)}",
+        var page = (await Alice.Client.PostAsync($"/_matrix/client/v3/publicRooms?server={Uri.EscapeDataString(B.ServerName)}",
             new JsonObject { ["filter"] = new JsonObject { ["generic_search_term"] = "garden" } })).Ok();
         Assert.That(Names(page), Is.EqualTo(new[] { "B's garden" }));
     }
@@ -71,41 +60,37 @@ public class RemotePublicRoomsTests
     [Test]
     public async Task Server_naming_this_server_lists_the_local_directory()
     {
-        var page = (await GetAsync(_a.ServerName)).Ok();
+        var page = (await GetAsync(A.ServerName)).Ok();
         Assert.That(Names(page), Is.EqualTo(new[] { "A's own" }));
     }
 
     [Test]
     public async Task Get_with_another_server_needs_an_access_token()
     {
-        using var anonymous = _a.NewClient();
-        var response = await anonymous.GetAsync($"/_matrix/client/v3/publicRooms?server={Uri.EscapeDataString(_b.ServerName)}");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Unauthorized), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_MISSING_TOKEN"));
+        using var anonymous = A.NewClient();
+        var response = await anonymous.GetAsync($"/_matrix/client/v3/publicRooms?server={Uri.EscapeDataString(B.ServerName)}");
+        response.ExpectError(HttpStatusCode.Unauthorized, "M_MISSING_TOKEN");
     }
 
     [Test]
     public async Task A_malformed_server_name_is_400_M_INVALID_PARAM()
     {
         var response = await GetAsync("not a server!");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadRequest), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_INVALID_PARAM"));
+        response.ExpectError(HttpStatusCode.BadRequest, "M_INVALID_PARAM");
     }
 
     [Test]
     public async Task A_server_that_cannot_be_reached_is_502_M_UNKNOWN()
     {
         var response = await GetAsync("127.0.0.1:1");
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
     public async Task A_server_name_that_does_not_resolve_is_502_M_UNKNOWN()
     {
-        var response = await _alice.Client.PostAsync("/_matrix/client/v3/publicRooms?server=no-such-server.invalid", new JsonObject());
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        var response = await Alice.Client.PostAsync("/_matrix/client/v3/publicRooms?server=no-such-server.invalid", new JsonObject());
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
@@ -113,8 +98,7 @@ public class RemotePublicRoomsTests
     {
         await using var remote = await FakeRemoteServer.StartAsync(context => context.Response.WriteAsync("""{"rooms": []}"""));
         var response = await GetAsync(remote.ServerName);
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.BadGateway), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_UNKNOWN"));
+        response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }
 
     [Test]
@@ -142,7 +126,6 @@ public class RemotePublicRoomsTests
             return context.Response.WriteAsync("""{"errcode": "M_UNRECOGNIZED", "error": "no directory here"}""");
         });
         var response = await GetAsync(remote.ServerName);
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound), response.Body?.ToJsonString());
-        Assert.That(response.ErrCode, Is.EqualTo("M_NOT_FOUND"));
+        response.ExpectError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }
 }

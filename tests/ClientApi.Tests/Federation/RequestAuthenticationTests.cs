@@ -4,11 +4,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.Shared.Federation.Authentication;
-using Cluster.Shared.Federation.Client;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.Json;
 using Cluster.Shared.Signing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cluster.ClientApi.Tests.Federation;
 
@@ -17,39 +15,21 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// accepted; every way of getting it wrong is 401 M_UNAUTHORIZED (or the spec's JSON errors).
 /// The endpoint under test is A's profile query, the first authenticated federation endpoint.
 /// </summary>
-public class RequestAuthenticationTests
+public class RequestAuthenticationTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-    private string _aliceId = null!;
     private string _profilePath = null!;
 
-    [OneTimeSetUp]
-    public async Task StartServers()
+    protected override async Task OnStartedAsync()
     {
-        _a = await FederatedServers.StartAsync();
-        _b = await FederatedServers.StartAsync();
-        var alice = await _a.RegisterUserAsync();
-        _aliceId = alice.UserId;
-        await alice.Client.PutAsync($"/_matrix/client/v3/profile/{Uri.EscapeDataString(_aliceId)}/displayname",
+        await Alice.Client.PutAsync($"/_matrix/client/v3/profile/{Uri.EscapeDataString(Alice.UserId)}/displayname",
             new JsonObject { ["displayname"] = "Alice" });
-        _profilePath = $"/_matrix/federation/v1/query/profile?user_id={Uri.EscapeDataString(_aliceId)}";
+        _profilePath = $"/_matrix/federation/v1/query/profile?user_id={Uri.EscapeDataString(Alice.UserId)}";
     }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
-
-    private Task<Ed25519SigningKey> KeyOfB() =>
-        _b.Services.GetRequiredService<ServerSigningKeyProvider>().GetAsync(CancellationToken.None).AsTask();
 
     /// <summary>Sends to A what the test built: any header, any body.</summary>
     private async Task<MatrixResponse> SendToAAsync(HttpMethod method, string uri, string? authorization, byte[]? body = null)
     {
-        using var http = new HttpClient { BaseAddress = _a.BaseAddress };
+        using var http = new HttpClient { BaseAddress = A.BaseAddress };
         using var request = new HttpRequestMessage(method, uri);
         if (authorization is not null)
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
@@ -62,9 +42,9 @@ public class RequestAuthenticationTests
 
     private async Task<string> SignedByB(string method, string uri, JsonObject? content, string? origin = null, string? destination = null)
     {
-        var key = await KeyOfB();
-        return FederationRequestSignature.Sign(method, uri, ServerName.Parse(origin ?? _b.ServerName),
-            ServerName.Parse(destination ?? _a.ServerName), content, key).Format();
+        var key = await B.SigningKeyAsync();
+        return FederationRequestSignature.Sign(method, uri, ServerName.Parse(origin ?? B.ServerName),
+            ServerName.Parse(destination ?? A.ServerName), content, key).Format();
     }
 
     private static void AssertUnauthorized(MatrixResponse response)
@@ -79,8 +59,7 @@ public class RequestAuthenticationTests
     [Test]
     public async Task Request_signed_by_B_through_its_federation_client_is_accepted()
     {
-        var client = _b.Services.GetRequiredService<FederationClient>();
-        var response = await client.SendAsync(ServerName.Parse(_a.ServerName), HttpMethod.Get, _profilePath, null, CancellationToken.None);
+        var response = await FromBAsync(_profilePath);
         Assert.Multiple(() =>
         {
             Assert.That(response.Status, Is.EqualTo(200), response.Body?.ToJsonString());
@@ -106,7 +85,7 @@ public class RequestAuthenticationTests
 
     [Test]
     public async Task Malformed_x_matrix_header_is_401_M_UNAUTHORIZED() =>
-        AssertUnauthorized(await SendToAAsync(HttpMethod.Get, _profilePath, $"X-Matrix origin=\"{_b.ServerName}\",key=\"ed25519:x\""));
+        AssertUnauthorized(await SendToAAsync(HttpMethod.Get, _profilePath, $"X-Matrix origin=\"{B.ServerName}\",key=\"ed25519:x\""));
 
     [Test]
     public async Task Wrong_destination_is_401_M_UNAUTHORIZED() =>
@@ -147,17 +126,17 @@ public class RequestAuthenticationTests
     [Test]
     public async Task Signature_by_another_key_under_Bs_key_id_is_401_M_UNAUTHORIZED()
     {
-        var bKey = await KeyOfB();
+        var bKey = await B.SigningKeyAsync();
         using var impostor = Ed25519SigningKey.Generate(bKey.KeyId.Version);
-        var header = FederationRequestSignature.Sign("GET", _profilePath, ServerName.Parse(_b.ServerName),
-            ServerName.Parse(_a.ServerName), null, impostor).Format();
+        var header = FederationRequestSignature.Sign("GET", _profilePath, ServerName.Parse(B.ServerName),
+            ServerName.Parse(A.ServerName), null, impostor).Format();
         AssertUnauthorized(await SendToAAsync(HttpMethod.Get, _profilePath, header));
     }
 
     [Test]
     public async Task Request_claiming_to_come_from_the_server_itself_is_401_M_UNAUTHORIZED()
     {
-        var header = await SignedByB("GET", _profilePath, null, origin: _a.ServerName);
+        var header = await SignedByB("GET", _profilePath, null, origin: A.ServerName);
         AssertUnauthorized(await SendToAAsync(HttpMethod.Get, _profilePath, header));
     }
 
@@ -172,7 +151,7 @@ public class RequestAuthenticationTests
     [Test]
     public async Task Profile_query_for_an_unknown_local_user_is_404_M_NOT_FOUND()
     {
-        var path = $"/_matrix/federation/v1/query/profile?user_id={Uri.EscapeDataString("@nobody:" + _a.ServerName)}";
+        var path = $"/_matrix/federation/v1/query/profile?user_id={Uri.EscapeDataString("@nobody:" + A.ServerName)}";
         var response = await SendToAAsync(HttpMethod.Get, path, await SignedByB("GET", path, null));
         Assert.That(response.Expect(HttpStatusCode.NotFound).ErrCode, Is.EqualTo("M_NOT_FOUND"));
     }

@@ -2,8 +2,6 @@ using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.ClientApi.Tests.Rooms;
 using Cluster.Shared.Federation.Client;
-using Cluster.Shared.Identifiers;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cluster.ClientApi.Tests.Federation;
 
@@ -12,50 +10,24 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// Control Lists"). B is named <c>localhost:PORT</c>, so that an ACL can deny it by name without
 /// denying A (<c>127.0.0.1:PORT</c>; ports are not part of ACL matching).
 /// </summary>
-public class ServerAclTests
+public class ServerAclTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-    private TestUser _alice = null!;
 
-    [OneTimeSetUp]
-    public async Task StartServers()
-    {
-        _a = await FederatedServers.StartAsync();
-        _b = await FederatedServers.StartAsync(host: "localhost");
-        _alice = await _a.RegisterUserAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
+    protected override string HostOfB => "localhost";
 
     /// <summary>A room of A with B's user in it, a message, and then the given ACL; returns the room and the message.</summary>
     private async Task<(string Room, string Message)> RoomWithAclAsync(JsonObject acl)
     {
-        var room = await _alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
-        await MembersBuiltByA.JoinAsync(_a, room, $"@remote:{_b.ServerName}");
-        var message = await _alice.SendMessageAsync(room, "hello");
-        (await _alice.PutStateAsync(room, "m.room.server_acl", "", acl)).Ok();
+        var room = await Alice.CreateRoomAsync(new JsonObject { ["preset"] = "public_chat" });
+        await MembersBuiltByA.JoinAsync(A, room, UserOfB("remote"));
+        var message = await Alice.SendMessageAsync(room, "hello");
+        (await Alice.PutStateAsync(room, "m.room.server_acl", "", acl)).Ok();
         return (room, message);
     }
 
     private static JsonObject DenyB() => new() { ["allow"] = new JsonArray("*"), ["deny"] = new JsonArray("localhost") };
 
-    private Task<FederationResponse> FromBAsync(string path, JsonObject? body = null) =>
-        _b.Services.GetRequiredService<FederationClient>().SendAsync(
-            ServerName.Parse(_a.ServerName), body is null ? HttpMethod.Get : HttpMethod.Post, path, body, CancellationToken.None);
-
-    private static string Esc(string value) => Uri.EscapeDataString(value);
-
-    private static void ExpectForbidden(FederationResponse response)
-    {
-        Assert.That(response.Status, Is.EqualTo(403), response.Body?.ToJsonString());
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_FORBIDDEN"));
-    }
+    private static void ExpectForbidden(FederationResponse response) => ExpectError(response, 403, "M_FORBIDDEN");
 
     [Test]
     public async Task A_server_the_acl_allows_reads_the_room()

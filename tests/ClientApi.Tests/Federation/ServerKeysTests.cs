@@ -15,37 +15,26 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// Keys between two real homeservers on loopback: A publishes, B fetches, checks, caches and
 /// serves them as a notary; fake servers that lie, stall or flood are not believed.
 /// </summary>
-public class ServerKeysTests
+public class ServerKeysTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
 
-    [OneTimeSetUp]
-    public async Task StartServers()
-    {
-        // A's keys live 3 s, so that B needs them again soon; B asks again as often as needed.
-        _a = await FederatedServers.StartAsync(new Dictionary<string, string> { ["Cluster:Federation:KeyValidity"] = "00:00:03" });
-        _b = await FederatedServers.StartAsync(new Dictionary<string, string>
-        {
-            ["Cluster:Federation:KeyRefetchBackoff"] = "00:00:00",
-            ["Cluster:Federation:KeyFetchTimeout"] = "00:00:02",
-        });
-    }
+    // A's keys live 3 s, so that B needs them again soon; B asks again as often as needed.
+    protected override IReadOnlyDictionary<string, string> SettingsOfA =>
+        new Dictionary<string, string> { ["Cluster:Federation:KeyValidity"] = "00:00:03" };
 
-    [OneTimeTearDown]
-    public async Task StopServers()
+    protected override IReadOnlyDictionary<string, string> SettingsOfB => new Dictionary<string, string>
     {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
+        ["Cluster:Federation:KeyRefetchBackoff"] = "00:00:00",
+        ["Cluster:Federation:KeyFetchTimeout"] = "00:00:02",
+    };
 
     private static ServerName Name(Homeserver server) => ServerName.Parse(server.ServerName);
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-    private ServerKeyRing RingOfB => _b.Services.GetRequiredService<ServerKeyRing>();
+    private ServerKeyRing RingOfB => B.Services.GetRequiredService<ServerKeyRing>();
 
     private async Task<Ed25519VerifyKey> PublishedKeyOfA()
     {
-        using var client = _a.NewClient();
+        using var client = A.NewClient();
         var (keyId, entry) = (await client.GetAsync("/_matrix/key/v2/server")).Ok()["verify_keys"]!.AsObject().Single();
         return Ed25519VerifyKey.Parse(keyId, entry!["key"]!.GetValue<string>());
     }
@@ -53,15 +42,15 @@ public class ServerKeysTests
     [Test]
     public async Task Key_server_publishes_a_document_naming_itself_and_signed_by_its_key()
     {
-        using var client = _a.NewClient();
+        using var client = A.NewClient();
         var doc = (await client.GetAsync("/_matrix/key/v2/server")).Ok();
         var key = await PublishedKeyOfA();
         Assert.Multiple(() =>
         {
-            Assert.That(doc["server_name"]!.GetValue<string>(), Is.EqualTo(_a.ServerName));
+            Assert.That(doc["server_name"]!.GetValue<string>(), Is.EqualTo(A.ServerName));
             Assert.That(doc["old_verify_keys"], Is.InstanceOf<JsonObject>());
             Assert.That(doc["valid_until_ts"]!.GetValue<long>(), Is.InRange(Now, Now + 7L * 24 * 3600 * 1000));
-            Assert.That(JsonSignatures.Verify(doc, _a.ServerName, key).IsValid, Is.True);
+            Assert.That(JsonSignatures.Verify(doc, A.ServerName, key).IsValid, Is.True);
         });
     }
 
@@ -69,7 +58,7 @@ public class ServerKeysTests
     public async Task Remote_server_fetches_and_verifies_the_keys()
     {
         var published = await PublishedKeyOfA();
-        var fetched = await RingOfB.GetVerifyKeyAsync(Name(_a), published.KeyId, Now, CancellationToken.None);
+        var fetched = await RingOfB.GetVerifyKeyAsync(Name(A), published.KeyId, Now, CancellationToken.None);
         Assert.That(fetched?.PublicKeyBase64, Is.EqualTo(published.PublicKeyBase64));
     }
 
@@ -77,14 +66,14 @@ public class ServerKeysTests
     public async Task Key_needed_past_its_validity_is_fetched_again()
     {
         var published = await PublishedKeyOfA();
-        await RingOfB.GetVerifyKeyAsync(Name(_a), published.KeyId, Now, CancellationToken.None);
-        var store = _b.Services.GetRequiredService<ServerKeyStore>();
-        var first = await store.GetAsync(Name(_a), published.KeyId.ToString(), CancellationToken.None);
+        await RingOfB.GetVerifyKeyAsync(Name(A), published.KeyId, Now, CancellationToken.None);
+        var store = B.Services.GetRequiredService<ServerKeyStore>();
+        var first = await store.GetAsync(Name(A), published.KeyId.ToString(), CancellationToken.None);
 
         await Task.Delay(TimeSpan.FromSeconds(3.5));
         Assert.That(first!.IsUsableAt(Now), Is.False, "A's keys live 3 s");
-        var again = await RingOfB.GetVerifyKeyAsync(Name(_a), published.KeyId, Now, CancellationToken.None);
-        var second = await store.GetAsync(Name(_a), published.KeyId.ToString(), CancellationToken.None);
+        var again = await RingOfB.GetVerifyKeyAsync(Name(A), published.KeyId, Now, CancellationToken.None);
+        var second = await store.GetAsync(Name(A), published.KeyId.ToString(), CancellationToken.None);
         Assert.Multiple(() =>
         {
             Assert.That(again, Is.Not.Null);
@@ -95,36 +84,36 @@ public class ServerKeysTests
     [Test]
     public async Task Unknown_key_id_of_a_real_server_is_not_found()
     {
-        var key = await RingOfB.GetVerifyKeyAsync(Name(_a), SigningKeyId.Ed25519("nosuchkey"), Now, CancellationToken.None);
+        var key = await RingOfB.GetVerifyKeyAsync(Name(A), SigningKeyId.Ed25519("nosuchkey"), Now, CancellationToken.None);
         Assert.That(key, Is.Null);
     }
 
     [Test]
     public async Task Notary_post_query_returns_the_keys_signed_by_the_server_and_the_notary()
     {
-        using var client = _b.NewClient();
-        var body = new JsonObject { ["server_keys"] = new JsonObject { [_a.ServerName] = new JsonObject() } };
+        using var client = B.NewClient();
+        var body = new JsonObject { ["server_keys"] = new JsonObject { [A.ServerName] = new JsonObject() } };
         var responses = (await client.PostAsync("/_matrix/key/v2/query", body)).Ok()["server_keys"]!.AsArray();
         Assert.That(responses, Has.Count.EqualTo(1));
         var doc = responses[0]!.AsObject();
         var aKey = await PublishedKeyOfA();
-        using var bClient = _b.NewClient();
+        using var bClient = B.NewClient();
         var (bKeyId, bEntry) = (await bClient.GetAsync("/_matrix/key/v2/server")).Ok()["verify_keys"]!.AsObject().Single();
         var bKey = Ed25519VerifyKey.Parse(bKeyId, bEntry!["key"]!.GetValue<string>());
         Assert.Multiple(() =>
         {
-            Assert.That(doc["server_name"]!.GetValue<string>(), Is.EqualTo(_a.ServerName));
-            Assert.That(JsonSignatures.Verify(doc, _a.ServerName, aKey).IsValid, Is.True, "A's own signature");
-            Assert.That(JsonSignatures.Verify(doc, _b.ServerName, bKey).IsValid, Is.True, "the notary's signature");
+            Assert.That(doc["server_name"]!.GetValue<string>(), Is.EqualTo(A.ServerName));
+            Assert.That(JsonSignatures.Verify(doc, A.ServerName, aKey).IsValid, Is.True, "A's own signature");
+            Assert.That(JsonSignatures.Verify(doc, B.ServerName, bKey).IsValid, Is.True, "the notary's signature");
         });
     }
 
     [Test]
     public async Task Notary_get_query_fetches_keys_fresh_enough_for_the_minimum_validity()
     {
-        using var client = _b.NewClient();
+        using var client = B.NewClient();
         var minimum = Now + 1000;
-        var responses = (await client.GetAsync($"/_matrix/key/v2/query/{_a.ServerName}?minimum_valid_until_ts={minimum}"))
+        var responses = (await client.GetAsync($"/_matrix/key/v2/query/{A.ServerName}?minimum_valid_until_ts={minimum}"))
             .Ok()["server_keys"]!.AsArray();
         Assert.That(responses.Single()!["valid_until_ts"]!.GetValue<long>(), Is.GreaterThanOrEqualTo(minimum));
     }
@@ -132,15 +121,15 @@ public class ServerKeysTests
     [Test]
     public async Task Notary_answers_for_itself()
     {
-        using var client = _b.NewClient();
-        var responses = (await client.GetAsync($"/_matrix/key/v2/query/{_b.ServerName}")).Ok()["server_keys"]!.AsArray();
-        Assert.That(responses.Single()!["server_name"]!.GetValue<string>(), Is.EqualTo(_b.ServerName));
+        using var client = B.NewClient();
+        var responses = (await client.GetAsync($"/_matrix/key/v2/query/{B.ServerName}")).Ok()["server_keys"]!.AsArray();
+        Assert.That(responses.Single()!["server_name"]!.GetValue<string>(), Is.EqualTo(B.ServerName));
     }
 
     [Test]
     public async Task Notary_query_for_an_unreachable_server_is_an_empty_list()
     {
-        using var client = _b.NewClient();
+        using var client = B.NewClient();
         var responses = (await client.GetAsync("/_matrix/key/v2/query/127.0.0.1:1")).Ok()["server_keys"]!.AsArray();
         Assert.That(responses, Is.Empty);
     }
@@ -148,7 +137,7 @@ public class ServerKeysTests
     [Test]
     public async Task Notary_query_with_an_invalid_server_name_is_400_M_INVALID_PARAM()
     {
-        using var client = _b.NewClient();
+        using var client = B.NewClient();
         var body = new JsonObject { ["server_keys"] = new JsonObject { ["not a server!"] = new JsonObject() } };
         Assert.That((await client.PostAsync("/_matrix/key/v2/query", body)).Expect(HttpStatusCode.BadRequest).ErrCode, Is.EqualTo("M_INVALID_PARAM"));
     }
@@ -156,7 +145,7 @@ public class ServerKeysTests
     [Test]
     public async Task Notary_query_without_server_keys_is_400_M_BAD_JSON()
     {
-        using var client = _b.NewClient();
+        using var client = B.NewClient();
         var response = await client.PostAsync("/_matrix/key/v2/query", new JsonObject { ["server_keys"] = new JsonArray() });
         Assert.That(response.Expect(HttpStatusCode.BadRequest).ErrCode, Is.EqualTo("M_BAD_JSON"));
     }
@@ -164,8 +153,8 @@ public class ServerKeysTests
     [Test]
     public async Task Notary_query_with_a_bad_minimum_valid_until_ts_is_400()
     {
-        using var client = _b.NewClient();
-        var response = await client.GetAsync($"/_matrix/key/v2/query/{_a.ServerName}?minimum_valid_until_ts=soon");
+        using var client = B.NewClient();
+        var response = await client.GetAsync($"/_matrix/key/v2/query/{A.ServerName}?minimum_valid_until_ts=soon");
         Assert.That(response.Expect(HttpStatusCode.BadRequest).ErrCode, Is.EqualTo("M_INVALID_PARAM"));
     }
 
@@ -173,7 +162,7 @@ public class ServerKeysTests
     public async Task Key_response_naming_another_server_is_not_believed()
     {
         // The fake relays A's genuine, A-signed document as if it were its own answer.
-        using var aClient = _a.NewClient();
+        using var aClient = A.NewClient();
         var aDocument = (await aClient.GetAsync("/_matrix/key/v2/server")).Ok().ToJsonString();
         await using var fake = await FakeRemoteServer.StartAsync(context =>
         {
@@ -184,7 +173,7 @@ public class ServerKeysTests
 
         var fetched = await RingOfB.FetchAsync(ServerName.Parse(fake.ServerName), CancellationToken.None);
         var planted = await RingOfB.GetVerifyKeyAsync(ServerName.Parse(fake.ServerName), aKey.KeyId, Now, CancellationToken.None);
-        var stored = await _b.Services.GetRequiredService<ServerKeyStore>().GetResponseAsync(ServerName.Parse(fake.ServerName), CancellationToken.None);
+        var stored = await B.Services.GetRequiredService<ServerKeyStore>().GetResponseAsync(ServerName.Parse(fake.ServerName), CancellationToken.None);
         Assert.Multiple(() =>
         {
             Assert.That(fetched, Is.Null);
@@ -204,17 +193,17 @@ public class ServerKeysTests
         {
             var doc = new JsonObject
             {
-                ["server_name"] = _a.ServerName,
+                ["server_name"] = A.ServerName,
                 ["valid_until_ts"] = Now + 3_600_000,
                 ["verify_keys"] = new JsonObject { [aKey.KeyId.ToString()] = new JsonObject { ["key"] = forger.PublicKeyBase64 } },
             };
-            JsonSignatures.Sign(doc, _a.ServerName, forger);
+            JsonSignatures.Sign(doc, A.ServerName, forger);
             context.Response.ContentType = "application/json";
             return context.Response.WriteAsync(doc.ToJsonString());
         });
 
         Assert.That(await RingOfB.FetchAsync(ServerName.Parse(fake.ServerName), CancellationToken.None), Is.Null);
-        var believed = await RingOfB.GetVerifyKeyAsync(Name(_a), aKey.KeyId, Now, CancellationToken.None);
+        var believed = await RingOfB.GetVerifyKeyAsync(Name(A), aKey.KeyId, Now, CancellationToken.None);
         Assert.That(believed?.PublicKeyBase64, Is.EqualTo(aKey.PublicKeyBase64));
     }
 

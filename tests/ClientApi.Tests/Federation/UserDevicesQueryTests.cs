@@ -3,8 +3,6 @@ using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Accounts;
 using Cluster.ClientApi.Tests.Fixtures;
 using Cluster.Shared.Federation.Client;
-using Cluster.Shared.Identifiers;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cluster.ClientApi.Tests.Federation;
 
@@ -12,32 +10,15 @@ namespace Cluster.ClientApi.Tests.Federation;
 /// <c>GET /_matrix/federation/v1/user/devices/{userId}</c> on A, asked by B through its signed
 /// federation client: a local user's devices and the version of the list.
 /// </summary>
-public class UserDevicesQueryTests
+public class UserDevicesQueryTests : TwoServerFixture
 {
-    private Homeserver _a = null!;
-    private Homeserver _b = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServers()
-    {
-        _a = await FederatedServers.StartAsync();
-        _b = await FederatedServers.StartAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServers()
-    {
-        if (_a is not null) await _a.DisposeAsync();
-        if (_b is not null) await _b.DisposeAsync();
-    }
 
     private Task<FederationResponse> DevicesFromBAsync(string userId) =>
-        _b.Services.GetRequiredService<FederationClient>().SendAsync(ServerName.Parse(_a.ServerName), HttpMethod.Get,
-            $"/_matrix/federation/v1/user/devices/{Uri.EscapeDataString(userId)}", null, CancellationToken.None);
+        FromBAsync($"/_matrix/federation/v1/user/devices/{Esc(userId)}");
 
     private async Task<string> LogInAgainAsync(TestUser user)
     {
-        using var anonymous = _a.NewClient();
+        using var anonymous = A.NewClient();
         var login = (await anonymous.PostAsync("/_matrix/client/v3/login", new JsonObject
         {
             ["type"] = "m.login.password",
@@ -52,7 +33,7 @@ public class UserDevicesQueryTests
     [Test]
     public async Task A_local_users_devices_are_listed_with_their_display_names()
     {
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         (await alice.Client.PutAsync($"/_matrix/client/v3/devices/{alice.DeviceId}", new JsonObject { ["display_name"] = "Alice's phone" })).Ok();
         var second = await LogInAgainAsync(alice);
 
@@ -70,7 +51,7 @@ public class UserDevicesQueryTests
     [Test]
     public async Task The_stream_id_grows_when_a_device_is_added()
     {
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var before = StreamId(await DevicesFromBAsync(alice.UserId));
         await LogInAgainAsync(alice);
         Assert.That(StreamId(await DevicesFromBAsync(alice.UserId)), Is.GreaterThan(before));
@@ -79,7 +60,7 @@ public class UserDevicesQueryTests
     [Test]
     public async Task The_stream_id_grows_when_a_device_is_deleted()
     {
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var second = await LogInAgainAsync(alice);
         var before = StreamId(await DevicesFromBAsync(alice.UserId));
         (await PasswordAuth.SendAsync(alice, HttpMethod.Delete, $"/_matrix/client/v3/devices/{second}", new JsonObject())).Ok();
@@ -91,7 +72,7 @@ public class UserDevicesQueryTests
     [Test]
     public async Task The_stream_id_stays_while_the_list_does_not_change()
     {
-        var alice = await _a.RegisterUserAsync();
+        var alice = await A.RegisterUserAsync();
         var first = StreamId(await DevicesFromBAsync(alice.UserId));
         Assert.That(StreamId(await DevicesFromBAsync(alice.UserId)), Is.EqualTo(first));
     }
@@ -99,32 +80,29 @@ public class UserDevicesQueryTests
     [Test]
     public async Task A_user_of_another_server_is_400_M_INVALID_PARAM()
     {
-        var response = await DevicesFromBAsync($"@someone:{_b.ServerName}");
-        Assert.That(response.Status, Is.EqualTo(400), response.Body?.ToJsonString());
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_INVALID_PARAM"));
+        var response = await DevicesFromBAsync(UserOfB("someone"));
+        ExpectError(response, 400, "M_INVALID_PARAM");
     }
 
     [Test]
     public async Task A_local_user_who_does_not_exist_is_404_M_NOT_FOUND()
     {
-        var response = await DevicesFromBAsync($"@nobody-{Guid.NewGuid():N}:{_a.ServerName}");
-        Assert.That(response.Status, Is.EqualTo(404), response.Body?.ToJsonString());
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_NOT_FOUND"));
+        var response = await DevicesFromBAsync($"@nobody-{Guid.NewGuid():N}:{A.ServerName}");
+        ExpectError(response, 404, "M_NOT_FOUND");
     }
 
     [Test]
     public async Task A_malformed_user_id_is_400_M_INVALID_PARAM()
     {
         var response = await DevicesFromBAsync("not-a-user-id");
-        Assert.That(response.Status, Is.EqualTo(400), response.Body?.ToJsonString());
-        Assert.That(response.Body?["errcode"]?.GetValue<string>(), Is.EqualTo("M_INVALID_PARAM"));
+        ExpectError(response, 400, "M_INVALID_PARAM");
     }
 
     [Test]
     public async Task An_unsigned_request_is_401_M_UNAUTHORIZED()
     {
-        var alice = await _a.RegisterUserAsync();
-        using var http = new HttpClient { BaseAddress = _a.BaseAddress };
+        var alice = await A.RegisterUserAsync();
+        using var http = new HttpClient { BaseAddress = A.BaseAddress };
         using var response = await http.GetAsync($"/_matrix/federation/v1/user/devices/{Uri.EscapeDataString(alice.UserId)}");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
