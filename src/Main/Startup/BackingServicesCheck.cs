@@ -1,4 +1,6 @@
+using Cluster.Replication.Bus;
 using Cluster.Shared.Configuration;
+using Cluster.Workers.Host;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
@@ -9,8 +11,10 @@ namespace Cluster.Main.Startup;
 /// Refuses to start when a configured PostgreSQL or Redis cannot be reached, so an operator sees
 /// the misconfiguration at once instead of on the first request. Each is given a minute: on a
 /// loaded machine, or when the services were started a moment ago, a first attempt can time out.
+/// Redis is checked only in a worker cluster: one process replicates in memory and never opens it,
+/// so connecting would only load the client and start its socket threads for the process's life.
 /// </summary>
-internal sealed class BackingServicesCheck(IOptions<ClusterOptions> options, ILogger<BackingServicesCheck> logger)
+internal sealed class BackingServicesCheck(IOptions<ClusterOptions> options, ClusterContext cluster, ILogger<BackingServicesCheck> logger)
     : IHostedService
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(1);
@@ -34,18 +38,25 @@ internal sealed class BackingServicesCheck(IOptions<ClusterOptions> options, ILo
             logger.LogWarning("No PostgreSQL configured (Cluster:Postgres); nothing will be stored");
         }
 
-        if (o.Redis is { Length: > 0 } redis)
+        if (!cluster.IsCluster)
+        {
+            logger.LogInformation("Single-process mode: replication stays in memory, Redis is not used");
+        }
+        else if (o.Redis is { Length: > 0 } redis)
         {
             var latency = await UntilReachableAsync("Redis", async () =>
             {
-                await using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
+                // The bus's options: on the thread pool, not the client's own ten socket threads.
+                var redisOptions = RedisReplicationBus.ConnectionOptions(redis);
+                redisOptions.AbortOnConnectFail = true;
+                await using var mux = await ConnectionMultiplexer.ConnectAsync(redisOptions);
                 return await mux.GetDatabase().PingAsync();
             }, cancellationToken);
             logger.LogInformation("Redis reachable, ping {RedisPingMs} ms", latency.TotalMilliseconds);
         }
         else
         {
-            logger.LogInformation("No Redis configured (Cluster:Redis); single-process mode");
+            logger.LogWarning("No Redis configured (Cluster:Redis); a worker cluster cannot replicate without it");
         }
     }
 

@@ -70,6 +70,69 @@ public static class ClientEventFormat
         return result;
     }
 
+    /// <summary>
+    /// As <see cref="Format(JsonObject, RoomVersion, string, string, bool, long, ClientEventExtras?)"/>,
+    /// from the stored event's UTF-8 JSON: the same result, without a node tree of the whole PDU.
+    /// Served events are mostly read once per recipient (every member's /sync), so the content is
+    /// copied as raw JSON and the federation fields (hashes, signatures, auth and prev events) are
+    /// never materialised. A redacted event takes the tree path: redaction rewrites the content.
+    /// </summary>
+    public static JsonObject Format(
+        ReadOnlyMemory<byte> pduJson, RoomVersion version, string eventId, string roomId, bool redacted, long nowMs,
+        ClientEventExtras? extras = null)
+    {
+        if (redacted)
+            return Format(JsonNode.Parse(pduJson.Span)!.AsObject(), version, eventId, roomId, redacted, nowMs, extras);
+        using var document = JsonDocument.Parse(pduJson);
+        var pdu = document.RootElement;
+        var content = pdu.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.Object
+            ? JsonObject.Create(c.Clone())!
+            : new JsonObject();
+        var result = new JsonObject
+        {
+            ["content"] = content,
+            ["event_id"] = eventId,
+            ["origin_server_ts"] = NodeOf(pdu, "origin_server_ts"),
+            ["room_id"] = roomId,
+            ["sender"] = NodeOf(pdu, "sender"),
+            ["type"] = NodeOf(pdu, "type"),
+        };
+        var isState = pdu.TryGetProperty("state_key", out var stateKey);
+        if (isState)
+            result["state_key"] = NodeOf(stateKey);
+        if (pdu.TryGetProperty("redacts", out var redacts) && redacts.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null))
+            result["redacts"] = NodeOf(redacts);
+
+        var unsigned = new JsonObject();
+        if (pdu.TryGetProperty("origin_server_ts", out var tsElement) && tsElement.ValueKind == JsonValueKind.Number
+            && tsElement.TryGetInt64(out var ts))
+            unsigned["age"] = Math.Max(0, nowMs - ts);
+        if (extras is not null)
+        {
+            if (extras.PrevContent is not null && isState && stateKey.ValueKind != JsonValueKind.Null)
+                unsigned["prev_content"] = extras.PrevContent.DeepClone();
+            if (extras.TransactionId is not null)
+                unsigned["transaction_id"] = extras.TransactionId;
+        }
+        result["unsigned"] = unsigned;
+        return result;
+    }
+
+    // A copy of one top-level value that outlives the parsed document; null when absent or null,
+    // as indexing a parsed node would give.
+    private static JsonNode? NodeOf(JsonElement pdu, string property) =>
+        pdu.TryGetProperty(property, out var value) ? NodeOf(value) : null;
+
+    private static JsonNode? NodeOf(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => JsonValue.Create(value.GetString()),
+        JsonValueKind.Number when value.TryGetInt64(out var number) => JsonValue.Create(number),
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.Object => JsonObject.Create(value.Clone()),
+        JsonValueKind.Array => JsonArray.Create(value.Clone()),
+        _ => JsonValue.Create(value.Clone()),
+    };
+
     /// <summary>The content of <paramref name="pdu"/> as a client sees it: pruned if redacted.</summary>
     public static JsonObject ContentOf(JsonObject pdu, RoomVersion version, bool redacted)
     {

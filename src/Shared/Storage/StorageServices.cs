@@ -34,6 +34,10 @@ public static class StorageServices
         // session advisory lock left held (the migrator's is released explicitly).
         if (!Sets(connectionString, "NoResetOnClose"))
             settings.NoResetOnClose = true;
+        // Nothing here uses TransactionScope: without this every connection opened would look for an
+        // ambient transaction (and load System.Transactions to do so).
+        if (!Sets(connectionString, "Enlist"))
+            settings.Enlist = false;
         services.TryAddSingleton(provider => new NpgsqlDataSourceBuilder(settings.ConnectionString)
             .UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>())
             .Build());

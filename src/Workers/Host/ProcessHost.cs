@@ -34,7 +34,10 @@ public static class ProcessHost
         Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? mapEndpoints = null)
     {
         // Settings files sit beside the binary, whatever folder the operator starts it from.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // The slim builder leaves out what no process here uses (IIS integration, HTTP/3 over QUIC,
+        // HTTPS endpoints from settings, the debug and EventSource log providers, host filtering),
+        // each an assembly loaded and code run at start and held for the process's life.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         // --config FILE: the operator's settings file (deploy/config/production.json documents
         // every option). Environment variables and command-line switches still override it.
         if (builder.Configuration["config"] is { Length: > 0 } configFile)

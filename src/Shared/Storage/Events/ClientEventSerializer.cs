@@ -42,7 +42,7 @@ public sealed class ClientEventSerializer(EventStore events, TransactionIdStore 
             if (e.RedactedBy is { } redactionId && relatedEvents.TryGetValue(redactionId, out var redaction))
                 redactedBecause = ClientEventFormat.Format(
                     redaction.ParseJson(), redaction.RoomVersion, redaction.EventId, redaction.RoomId, false, now);
-            result.Add(ClientEventFormat.Format(e.ParseJson(), e.RoomVersion, e.EventId, e.RoomId, e.IsRedacted, now,
+            result.Add(ClientEventFormat.Format(e.Json, e.RoomVersion, e.EventId, e.RoomId, e.IsRedacted, now,
                 new ClientEventExtras
                 {
                     PrevContent = prevContent,
