@@ -27,6 +27,8 @@ public static class RouterHost
         var proxy = ProxyConfigBuilder.Build(topology);
 
         builder.WebHost.UseUrls($"http://{topology.Router.Listen}");
+        // Other servers reach a worker cluster here too: the router takes their TLS when so configured.
+        builder.AddFederationTlsListener();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = topology.Router.MaxRequestBodyBytes);
         builder.Services.AddSingleton(topology);
         // Logs like every process's, and the first span of each request's trace when OTLP is set.

@@ -82,6 +82,9 @@ public static class ProcessHost
         builder.AddClusterTelemetry(instanceName);
         builder.AddClientApiPlumbing();
         Listen(builder, cluster);
+        // In a worker cluster the router is what other servers reach, and takes their TLS.
+        if (!cluster.IsCluster)
+            builder.AddFederationTlsListener();
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -60,7 +60,7 @@ public static class FederatedServers
         return settings;
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
