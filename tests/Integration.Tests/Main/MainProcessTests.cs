@@ -31,7 +31,7 @@ public class MainProcessTests
         _main.ErrorDataReceived += (_, _) => { };
         _main.BeginOutputReadLine();
         _main.BeginErrorReadLine();
-        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
@@ -43,7 +43,8 @@ public class MainProcessTests
                 if (response.IsSuccessStatusCode) return;
             }
             catch (HttpRequestException) { }
-            // Listening but not answering within the client's timeout yet (a busy machine).
+            // Listening but not answering within the client's timeout yet (a busy machine); 30 s,
+            // since the first request to each endpoint compiles it, which a loaded machine makes slow.
             catch (TaskCanceledException) { }
             await Task.Delay(200);
         }
