@@ -75,11 +75,7 @@ public sealed class RoomEventSender(
 
             try
             {
-                var result = await persistence.PersistAsync(new PersistRequest(request.RoomId, prepared.Room.Version.Id,
-                    [new EventToPersist(built.EventId, built.CanonicalJson, request.Transaction, prepared.Plan.AppliesRedactionOf)]),
-                    cancellationToken);
-                Remember(prepared.Room, built);
-                return new SentEvent(built.EventId, result.Events[0]);
+                return await PersistAsync(request, prepared, built, cancellationToken);
             }
             catch (RoomMovedOnException e) when (attempt < MaxAttempts)
             {
@@ -128,11 +124,7 @@ public sealed class RoomEventSender(
         using var held = await _rooms.AcquireAsync(request.RoomId, cancellationToken);
         try
         {
-            var result = await persistence.PersistAsync(new PersistRequest(request.RoomId, prepared.Room.Version.Id,
-                [new EventToPersist(built.EventId, built.CanonicalJson, request.Transaction, prepared.Plan.AppliesRedactionOf)]),
-                cancellationToken);
-            Remember(prepared.Room, built);
-            return new SentEvent(built.EventId, result.Events[0]);
+            return await PersistAsync(request, prepared, built, cancellationToken);
         }
         catch (RoomMovedOnException)
         {
@@ -176,6 +168,16 @@ public sealed class RoomEventSender(
         if (!decision.Allowed)
             throw MatrixException.Forbidden($"The event is not allowed: {decision.Reason}.");
         return new Prepared(room, plan, built);
+    }
+
+    /// <summary>Hands the event to the room's persister; on success the kept snapshot follows it.</summary>
+    private async Task<SentEvent> PersistAsync(SendRequest request, Prepared prepared, BuiltEvent built, CancellationToken cancellationToken)
+    {
+        var result = await persistence.PersistAsync(new PersistRequest(request.RoomId, prepared.Room.Version.Id,
+            [new EventToPersist(built.EventId, built.CanonicalJson, request.Transaction, prepared.Plan.AppliesRedactionOf)]),
+            cancellationToken);
+        Remember(prepared.Room, built);
+        return new SentEvent(built.EventId, result.Events[0]);
     }
 
     // The room now follows the event; a redaction may have stripped state the snapshot holds whole.
