@@ -104,17 +104,21 @@ public sealed class Pdu
     {
         var node = json[field];
         if (node is null) return null;
-        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
-        {
-            if (v.TryGetValue<long>(out var l)) return l;
-            if (v.TryGetValue<int>(out var i)) return i;
-            if (v.TryGetValue<JsonElement>(out var el) && el.TryGetInt64(out l)) return l;
-        }
-        throw new InvalidEventException($"{field} must be an integer.");
+        return IntegerOf(node) ?? throw new InvalidEventException($"{field} must be an integer.");
     }
 
     public static string? StringOf(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    /// <summary>The node as a 64-bit integer; null when it is anything else (a string, a fraction, too large, absent).</summary>
+    public static long? IntegerOf(JsonNode? node)
+    {
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
+            return null;
+        if (v.TryGetValue<long>(out var l)) return l;
+        if (v.TryGetValue<int>(out var i)) return i;
+        return v.TryGetValue<JsonElement>(out var el) && el.TryGetInt64(out l) ? l : null;
+    }
 }
 
 /// <summary>An event that does not have the shape its room version requires.</summary>

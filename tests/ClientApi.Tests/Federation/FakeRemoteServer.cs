@@ -33,6 +33,13 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         return new FakeRemoteServer(app, address.Port);
     }
 
+    /// <summary>A server that answers every request with <paramref name="status"/> and no body.</summary>
+    public static Task<FakeRemoteServer> AnsweringAsync(int status) => StartAsync(context =>
+    {
+        context.Response.StatusCode = status;
+        return Task.CompletedTask;
+    });
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

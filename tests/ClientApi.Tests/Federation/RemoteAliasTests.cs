@@ -78,11 +78,7 @@ public class RemoteAliasTests : TwoServerFixture
     [Test]
     public async Task A_server_that_answers_500_is_502_M_UNKNOWN()
     {
-        await using var remote = await FakeRemoteServer.StartAsync(context =>
-        {
-            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            return Task.CompletedTask;
-        });
+        await using var remote = await FakeRemoteServer.AnsweringAsync(StatusCodes.Status500InternalServerError);
         var response = await LookUpAsync($"#lobby:{remote.ServerName}");
         response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }

@@ -96,11 +96,7 @@ public class RemoteProfileTests : TwoServerFixture
     [Test]
     public async Task A_server_that_answers_500_is_502_M_UNKNOWN()
     {
-        await using var remote = await FakeRemoteServer.StartAsync(context =>
-        {
-            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            return Task.CompletedTask;
-        });
+        await using var remote = await FakeRemoteServer.AnsweringAsync(StatusCodes.Status500InternalServerError);
         var response = await ProfileAsync($"@carol:{remote.ServerName}");
         response.ExpectError(HttpStatusCode.BadGateway, "M_UNKNOWN");
     }

@@ -22,7 +22,7 @@ public static class UserDevicesAnswer
         streamId = 0;
         devices = null;
         if (body is not JsonObject answer || Pdu.StringOf(answer["user_id"]) != userId
-            || DeviceListJson.IntegerOf(answer["stream_id"]) is not { } version || answer["devices"] is not JsonArray list)
+            || Pdu.IntegerOf(answer["stream_id"]) is not { } version || answer["devices"] is not JsonArray list)
             return false;
         var found = new List<RemoteDevice>();
         foreach (var node in list)

@@ -55,7 +55,7 @@ public sealed class InboundDeviceListUpdates(
     {
         update = null;
         if (Pdu.StringOf(content["device_id"]) is not { Length: > 0 and <= DeviceStore.MaxDeviceIdLength } deviceId
-            || DeviceListJson.IntegerOf(content["stream_id"]) is not { } streamId)
+            || Pdu.IntegerOf(content["stream_id"]) is not { } streamId)
             return false;
 
         string? displayName = null;
@@ -77,7 +77,7 @@ public sealed class InboundDeviceListUpdates(
                 return false;
             foreach (var prev in prevs)
             {
-                if (DeviceListJson.IntegerOf(prev) is not { } prevId)
+                if (Pdu.IntegerOf(prev) is not { } prevId)
                     return false;
                 prevIds.Add(prevId);
             }
