@@ -50,11 +50,18 @@ cluster_wait_http() {
 }
 
 # cluster_first_exited DATA -> prints the name of a process of DATA/run that is no longer running.
+# Builtins only: deploy/run calls it every second for as long as the cluster runs, and forking a
+# `cat` per process there cost 4 % of a 2-core machine (perf, session 9).
 cluster_first_exited() {
-  local pidfile
+  local pidfile pid name
   for pidfile in "$1"/run/*.pid; do
     [ -f "$pidfile" ] || continue
-    kill -0 "$(cat "$pidfile")" 2>/dev/null || { basename "$pidfile" .pid; return 0; }
+    read -r pid <"$pidfile" || true
+    if ! kill -0 "$pid" 2>/dev/null; then
+      name=${pidfile##*/}
+      echo "${name%.pid}"
+      return 0
+    fi
   done
   return 1
 }
