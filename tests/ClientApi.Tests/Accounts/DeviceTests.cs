@@ -11,16 +11,7 @@ public class DeviceTests : HomeserverFixture
 
     private async Task<(string DeviceId, MatrixTestClient Client)> LoginAsync(TestUser user, string? deviceId = null)
     {
-        using var anonymous = Server.NewClient();
-        var body = new JsonObject
-        {
-            ["type"] = "m.login.password",
-            ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = user.UserId },
-            ["password"] = user.Password,
-        };
-        if (deviceId is not null)
-            body["device_id"] = deviceId;
-        var response = (await anonymous.PostAsync("/_matrix/client/v3/login", body)).Ok();
+        var response = await PasswordLogin.LogInAsync(Server, user, deviceId);
         return (response["device_id"]!.GetValue<string>(), Server.NewClient(response["access_token"]!.GetValue<string>()));
     }
 

@@ -14,19 +14,8 @@ namespace Cluster.ClientApi.Tests.Federation;
 internal static class DeviceLists
 {
     /// <summary>Logs <paramref name="user"/> in again (on <paramref name="deviceId"/>, a new device when null); returns the device's ID.</summary>
-    public static async Task<string> LogInAsync(Homeserver server, TestUser user, string? deviceId = null)
-    {
-        using var anonymous = server.NewClient();
-        var body = new JsonObject
-        {
-            ["type"] = "m.login.password",
-            ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = user.UserId },
-            ["password"] = user.Password,
-        };
-        if (deviceId is not null)
-            body["device_id"] = deviceId;
-        return (await anonymous.PostAsync("/_matrix/client/v3/login", body)).Ok()["device_id"]!.GetValue<string>();
-    }
+    public static async Task<string> LogInAsync(Homeserver server, TestUser user, string? deviceId = null) =>
+        (await PasswordLogin.LogInAsync(server, user, deviceId))["device_id"]!.GetValue<string>();
 
     public static async Task RenameAsync(TestUser user, string deviceId, string name) =>
         (await user.Client.PutAsync($"/_matrix/client/v3/devices/{deviceId}", new JsonObject { ["display_name"] = name })).Ok();

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Cluster.Shared.Signing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -39,6 +41,21 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         context.Response.StatusCode = status;
         return Task.CompletedTask;
     });
+
+    /// <summary>Answers <c>/_matrix/key/v2/server</c> as <paramref name="serverName"/> with <paramref name="key"/>, valid for an hour.</summary>
+    public static Task WriteKeyDocumentAsync(HttpContext context, string serverName, Ed25519SigningKey key)
+    {
+        var doc = new JsonObject
+        {
+            ["server_name"] = serverName,
+            ["valid_until_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000,
+            ["verify_keys"] = new JsonObject { [key.KeyId.ToString()] = new JsonObject { ["key"] = key.PublicKeyBase64 } },
+            ["old_verify_keys"] = new JsonObject(),
+        };
+        JsonSignatures.Sign(doc, serverName, key);
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(doc.ToJsonString());
+    }
 
     public async ValueTask DisposeAsync()
     {

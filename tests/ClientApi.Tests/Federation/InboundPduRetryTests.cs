@@ -46,16 +46,7 @@ public class InboundPduRetryTests : TwoServerFixture
                 context.Response.StatusCode = Up ? 404 : 503;
                 return Task.CompletedTask;
             }
-            var doc = new JsonObject
-            {
-                ["server_name"] = ServerName,
-                ["valid_until_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000,
-                ["verify_keys"] = new JsonObject { [Key.KeyId.ToString()] = new JsonObject { ["key"] = Key.PublicKeyBase64 } },
-                ["old_verify_keys"] = new JsonObject(),
-            };
-            JsonSignatures.Sign(doc, ServerName, Key);
-            context.Response.ContentType = "application/json";
-            return context.Response.WriteAsync(doc.ToJsonString());
+            return FakeRemoteServer.WriteKeyDocumentAsync(context, ServerName, Key);
         }
 
         public async ValueTask DisposeAsync()

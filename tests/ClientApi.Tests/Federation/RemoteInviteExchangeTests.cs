@@ -51,20 +51,12 @@ public class RemoteInviteExchangeTests
 
         private async Task HandleAsync(HttpContext context)
         {
-            context.Response.ContentType = "application/json";
             if (context.Request.Path == "/_matrix/key/v2/server")
             {
-                var doc = new JsonObject
-                {
-                    ["server_name"] = ServerName,
-                    ["valid_until_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000,
-                    ["verify_keys"] = new JsonObject { [Key.KeyId.ToString()] = new JsonObject { ["key"] = Key.PublicKeyBase64 } },
-                    ["old_verify_keys"] = new JsonObject(),
-                };
-                JsonSignatures.Sign(doc, ServerName, Key);
-                await context.Response.WriteAsync(doc.ToJsonString());
+                await FakeRemoteServer.WriteKeyDocumentAsync(context, ServerName, Key);
                 return;
             }
+            context.Response.ContentType = "application/json";
             if (context.Request.Method != "PUT" || !context.Request.Path.StartsWithSegments("/_matrix/federation/v2/invite"))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;

@@ -16,17 +16,7 @@ public class UserDevicesQueryTests : TwoServerFixture
     private Task<FederationResponse> DevicesFromBAsync(string userId) =>
         FromBAsync($"/_matrix/federation/v1/user/devices/{Esc(userId)}");
 
-    private async Task<string> LogInAgainAsync(TestUser user)
-    {
-        using var anonymous = A.NewClient();
-        var login = (await anonymous.PostAsync("/_matrix/client/v3/login", new JsonObject
-        {
-            ["type"] = "m.login.password",
-            ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = user.UserId },
-            ["password"] = user.Password,
-        })).Ok();
-        return login["device_id"]!.GetValue<string>();
-    }
+    private Task<string> LogInAgainAsync(TestUser user) => DeviceLists.LogInAsync(A, user);
 
     private static long StreamId(FederationResponse response) => response.Body!["stream_id"]!.GetValue<long>();
 
