@@ -3,6 +3,7 @@ using Cluster.Replication.Hosting;
 using Cluster.Shared.Configuration;
 using Cluster.Shared.Configuration.Topology;
 using Cluster.Shared.Hosting;
+using Cluster.Shared.Http;
 using Cluster.Shared.Http.RateLimiting;
 using Cluster.Shared.Storage;
 using Cluster.Shared.Storage.Accounts;
@@ -89,6 +90,9 @@ public static class ProcessHost
 
         var app = builder.Build();
         app.UseRouterForwardedHeaders(cluster);
+        // Explicitly here, after the r0 alias has rewritten the path it matches on.
+        app.UseR0Alias();
+        app.UseRouting();
         app.UseClientApiPlumbing();
         app.MapClusterMetrics(cluster.Instance?.Internal.Port);
         app.MapGet("/health", () => Results.Text("OK"));
