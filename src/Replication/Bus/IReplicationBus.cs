@@ -13,9 +13,10 @@ public interface IReplicationBus : IAsyncDisposable
 
     /// <summary>
     /// Delivers the stream's updates to <paramref name="listener"/>, in the order the bus
-    /// received them, until the returned handle is disposed.
+    /// received them, until the returned handle is disposed. Once the task completes, updates
+    /// published afterwards reach the listener (while the bus is connected).
     /// </summary>
-    IDisposable Subscribe(string stream, IReplicationListener listener);
+    Task<IDisposable> SubscribeAsync(string stream, IReplicationListener listener, CancellationToken cancellationToken);
 
     /// <summary>
     /// Sends a message to ourselves and waits for it to come back through our subscription:

@@ -21,7 +21,8 @@ public sealed class InProcessReplicationBus : IReplicationBus
         return Task.CompletedTask;
     }
 
-    public IDisposable Subscribe(string stream, IReplicationListener listener) => _listeners.Add(stream, listener);
+    public Task<IDisposable> SubscribeAsync(string stream, IReplicationListener listener, CancellationToken cancellationToken) =>
+        Task.FromResult(_listeners.Add(stream, listener));
 
     public Task<bool> ProbeAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.FromResult(true);
 

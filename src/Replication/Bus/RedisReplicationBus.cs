@@ -6,28 +6,40 @@ using StackExchange.Redis;
 namespace Cluster.Replication.Bus;
 
 /// <summary>
-/// The bus over Redis pub/sub: one channel for the whole cluster, every stream's updates on it.
-/// Messages arrive through one ordered queue, so a subscriber sees them in the order Redis
-/// received them. Redis forgets messages sent while a subscriber is disconnected; the
+/// The bus over Redis pub/sub: a channel per stream (<c>{channel}.{stream}</c>), so a process
+/// receives only the streams it follows, and the cluster channel itself for probes. Each
+/// stream's messages arrive through one ordered queue, so a subscriber sees them in the order
+/// Redis received them. Redis forgets messages sent while a subscriber is disconnected; the
 /// multiplexer's connection events tell subscribers so they can catch up from PostgreSQL.
 /// </summary>
+/// <remarks>
+/// One channel for every stream made each process wake for every update of every stream: Main,
+/// which follows only the cache invalidations, spent about 0.2 ms of CPU per update it dropped,
+/// most of its CPU under load (BENCHMARKS.md, Main's share).
+/// </remarks>
 public sealed class RedisReplicationBus : IReplicationBus
 {
     public const string DefaultChannel = "cluster.replication";
 
     private readonly IConnectionMultiplexer _connection;
+    private readonly string _channelName;
     private readonly RedisChannel _channel;
     private readonly ILogger _logger;
     private readonly ListenerRegistry _listeners = new();
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _probes = new();
-    private ChannelMessageQueue? _queue;
+    private readonly ConcurrentDictionary<string, Lazy<Task<ChannelMessageQueue>>> _streamQueues = new(StringComparer.Ordinal);
+    private ChannelMessageQueue? _probeQueue;
 
     private RedisReplicationBus(IConnectionMultiplexer connection, string channel, ILogger logger)
     {
         _connection = connection;
+        _channelName = channel;
         _channel = RedisChannel.Literal(channel);
         _logger = logger;
     }
+
+    /// <summary>The Redis channel that carries <paramref name="stream"/>'s updates.</summary>
+    public static RedisChannel StreamChannel(string channel, string stream) => RedisChannel.Literal($"{channel}.{stream}");
 
     /// <summary>
     /// How a process should connect for the bus: keep retrying instead of failing at start (the
@@ -43,7 +55,7 @@ public sealed class RedisReplicationBus : IReplicationBus
         return options;
     }
 
-    /// <summary>Subscribes to the cluster channel; the multiplexer stays the caller's.</summary>
+    /// <summary>Subscribes to the cluster channel (probes); the multiplexer stays the caller's.</summary>
     public static async Task<RedisReplicationBus> CreateAsync(
         IConnectionMultiplexer connection, string channel = DefaultChannel, ILogger<RedisReplicationBus>? logger = null)
     {
@@ -73,7 +85,7 @@ public sealed class RedisReplicationBus : IReplicationBus
 
     private RedisReplicationBus Listen(ChannelMessageQueue queue)
     {
-        _queue = queue;
+        _probeQueue = queue;
         queue.OnMessage(OnMessage);
         return this;
     }
@@ -82,10 +94,50 @@ public sealed class RedisReplicationBus : IReplicationBus
     {
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisconnected();
-        await _connection.GetSubscriber().PublishAsync(_channel, ReplicationMessageCodec.Encode(update)).ConfigureAwait(false);
+        await _connection.GetSubscriber()
+            .PublishAsync(StreamChannel(_channelName, update.Stream), ReplicationMessageCodec.Encode(update)).ConfigureAwait(false);
     }
 
-    public IDisposable Subscribe(string stream, IReplicationListener listener) => _listeners.Add(stream, listener);
+    public async Task<IDisposable> SubscribeAsync(string stream, IReplicationListener listener, CancellationToken cancellationToken)
+    {
+        var registration = _listeners.Add(stream, listener);
+        try
+        {
+            await StreamQueue(stream).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return registration;
+        }
+        catch
+        {
+            registration.Dispose();
+            throw;
+        }
+    }
+
+    // The stream's channel is subscribed once, by its first listener, and kept: a process follows
+    // a handful of streams for its whole life. A failed subscription is forgotten so the next
+    // listener tries again.
+    private Task<ChannelMessageQueue> StreamQueue(string stream)
+    {
+        var lazy = _streamQueues.GetOrAdd(stream, s => new Lazy<Task<ChannelMessageQueue>>(() => SubscribeStreamAsync(s)));
+        var task = lazy.Value;
+        if (task.IsFaulted || task.IsCanceled)
+            _streamQueues.TryRemove(new KeyValuePair<string, Lazy<Task<ChannelMessageQueue>>>(stream, lazy));
+        return task;
+    }
+
+    private async Task<ChannelMessageQueue> SubscribeStreamAsync(string stream)
+    {
+        var subscriber = _connection.GetSubscriber();
+        var channel = StreamChannel(_channelName, stream);
+        // Connected: wait for Redis to confirm, so nothing published after this returns is missed.
+        // Not connected: register without waiting; the multiplexer subscribes once it connects, and
+        // the listener hears of the outage through the connection events meanwhile.
+        var queue = _connection.IsConnected
+            ? await subscriber.SubscribeAsync(channel).ConfigureAwait(false)
+            : subscriber.Subscribe(channel, CommandFlags.FireAndForget);
+        queue.OnMessage(OnMessage);
+        return queue;
+    }
 
     public async Task<bool> ProbeAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -128,8 +180,6 @@ public sealed class RedisReplicationBus : IReplicationBus
     {
         ReplicationMessage decoded;
         var bytes = (byte[])message.Message!;
-        if (ReplicationMessageCodec.PeekStream(bytes) is { } stream && _listeners.For(stream).IsEmpty)
-            return;
         try
         {
             decoded = ReplicationMessageCodec.Decode(bytes.AsSpan());
@@ -183,11 +233,19 @@ public sealed class RedisReplicationBus : IReplicationBus
     {
         _connection.ConnectionFailed -= OnConnectionFailed;
         _connection.ConnectionRestored -= OnConnectionRestored;
-        if (_queue is not null)
+        var queues = new List<ChannelMessageQueue>();
+        if (_probeQueue is not null)
+            queues.Add(_probeQueue);
+        foreach (var lazy in _streamQueues.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+                queues.Add(await lazy.Value.ConfigureAwait(false));
+        }
+        foreach (var queue in queues)
         {
             try
             {
-                await _queue.UnsubscribeAsync().ConfigureAwait(false);
+                await queue.UnsubscribeAsync().ConfigureAwait(false);
             }
             catch (RedisException e)
             {

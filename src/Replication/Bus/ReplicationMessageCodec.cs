@@ -98,26 +98,6 @@ public static class ReplicationMessageCodec
         return size;
     }
 
-    /// <summary>
-    /// The stream an update is for, read without decoding its rows; null for anything else
-    /// (a probe, or bytes that <see cref="Decode"/> would refuse). Lets a process skip the
-    /// updates of streams it does not follow, which on one cluster-wide channel are most of them.
-    /// </summary>
-    public static string? PeekStream(ReadOnlySpan<byte> data)
-    {
-        if (data.Length < 2 || data[0] != Version || data[1] != UpdateKind)
-            return null;
-        try
-        {
-            var reader = new PayloadReader(data[2..]);
-            return reader.ReadString();
-        }
-        catch (Exception e) when (e is ReplicationFormatException or ArgumentException)
-        {
-            return null;
-        }
-    }
-
     public static ReplicationMessage Decode(ReadOnlySpan<byte> data)
     {
         var reader = new PayloadReader(data);

@@ -163,7 +163,7 @@ public sealed class StreamFollower<TRow> : IAsyncDisposable
         if (_subscription is not null)
             throw new InvalidOperationException("The follower is already started.");
         // Subscribe before reading anything, so nothing announced after our read is missed.
-        _subscription = _bus.Subscribe(_definition.Name, new Listener(this));
+        _subscription = await _bus.SubscribeAsync(_definition.Name, new Listener(this), cancellationToken).ConfigureAwait(false);
         if (_options.StartFrom is { } start)
         {
             foreach (var entry in start.WritersAhead)

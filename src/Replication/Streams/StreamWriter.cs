@@ -134,7 +134,7 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         var writer = new StreamWriter<TRow>(
             definition, dataSource, bus, writerId, start, options ?? new StreamWriterOptions(),
             logger ?? NullLogger.Instance);
-        writer._subscription = bus.Subscribe(definition.Name, new Observer(writer));
+        writer._subscription = await bus.SubscribeAsync(definition.Name, new Observer(writer), cancellationToken).ConfigureAwait(false);
         try
         {
             // Readers must hear of this writer before any position that could cover its rows.

@@ -112,7 +112,8 @@ public class SyncReadYourWritesTests
             return _inner.PublishAsync(update, cancellationToken);
         }
 
-        public IDisposable Subscribe(string stream, IReplicationListener listener) => _inner.Subscribe(stream, listener);
+        public Task<IDisposable> SubscribeAsync(string stream, IReplicationListener listener, CancellationToken cancellationToken) =>
+            _inner.SubscribeAsync(stream, listener, cancellationToken);
 
         public Task<bool> ProbeAsync(TimeSpan timeout, CancellationToken cancellationToken) => _inner.ProbeAsync(timeout, cancellationToken);
 

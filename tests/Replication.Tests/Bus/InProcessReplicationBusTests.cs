@@ -27,7 +27,7 @@ public class InProcessReplicationBusTests
     {
         await using var bus = new InProcessReplicationBus();
         var listener = new CollectingListener();
-        using var _ = bus.Subscribe("events", listener);
+        using var _ = await bus.SubscribeAsync("events", listener, CancellationToken.None);
 
         await bus.PublishAsync(Update("events", 1), CancellationToken.None);
         await bus.PublishAsync(Update("typing", 1), CancellationToken.None);
@@ -41,7 +41,7 @@ public class InProcessReplicationBusTests
     {
         await using var bus = new InProcessReplicationBus();
         var listener = new CollectingListener();
-        var subscription = bus.Subscribe("events", listener);
+        var subscription = await bus.SubscribeAsync("events", listener, CancellationToken.None);
         await bus.PublishAsync(Update("events", 1), CancellationToken.None);
 
         subscription.Dispose();

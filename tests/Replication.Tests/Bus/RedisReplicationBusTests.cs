@@ -40,7 +40,7 @@ public class RedisReplicationBusTests
         var publisher = await ConnectAsync();
         var subscriber = await ConnectAsync();
         var listener = new InProcessReplicationBusTests.CollectingListener();
-        using var _ = subscriber.Bus.Subscribe("events", listener);
+        using var _ = await subscriber.Bus.SubscribeAsync("events", listener, CancellationToken.None);
         Assert.That(await subscriber.Bus.ProbeAsync(TimeSpan.FromSeconds(5), CancellationToken.None), Is.True);
 
         await publisher.Bus.PublishAsync(new StreamUpdate("events", 7, 3, 5, false, [new EncodedRow(5, new byte[] { 42 })]), CancellationToken.None);
@@ -56,7 +56,7 @@ public class RedisReplicationBusTests
         var publisher = await ConnectAsync();
         var subscriber = await ConnectAsync();
         var listener = new InProcessReplicationBusTests.CollectingListener();
-        using var _ = subscriber.Bus.Subscribe("events", listener);
+        using var _ = await subscriber.Bus.SubscribeAsync("events", listener, CancellationToken.None);
         await subscriber.Bus.ProbeAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
 
         var publishes = new List<Task>();
@@ -76,7 +76,7 @@ public class RedisReplicationBusTests
         var elsewhere = await ConnectAsync(RedisProcess.NewChannel());
         var subscriber = await ConnectAsync();
         var listener = new InProcessReplicationBusTests.CollectingListener();
-        using var _ = subscriber.Bus.Subscribe("events", listener);
+        using var _ = await subscriber.Bus.SubscribeAsync("events", listener, CancellationToken.None);
         await subscriber.Bus.ProbeAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
 
         await elsewhere.Bus.PublishAsync(new StreamUpdate("events", 1, 0, 1, false, []), CancellationToken.None);
@@ -90,15 +90,27 @@ public class RedisReplicationBusTests
     }
 
     [Test]
+    public async Task AProcessSubscribesOnlyToTheStreamsItFollows()
+    {
+        var subscriber = await ConnectAsync();
+        using var _ = await subscriber.Bus.SubscribeAsync("caches", new InProcessReplicationBusTests.CollectingListener(), CancellationToken.None);
+
+        var server = subscriber.Connection.GetServer(subscriber.Connection.GetEndPoints()[0]);
+        var cachesSubscribers = await server.SubscriptionSubscriberCountAsync(RedisReplicationBus.StreamChannel(_channel, "caches"));
+        var eventsSubscribers = await server.SubscriptionSubscriberCountAsync(RedisReplicationBus.StreamChannel(_channel, "events"));
+        Assert.That((cachesSubscribers, eventsSubscribers), Is.EqualTo((1L, 0L)), "Redis sends this process the caches stream and not the events stream");
+    }
+
+    [Test]
     public async Task AMalformedMessageIsSkipped()
     {
         var raw = await ConnectAsync();
         var subscriber = await ConnectAsync();
         var listener = new InProcessReplicationBusTests.CollectingListener();
-        using var _ = subscriber.Bus.Subscribe("events", listener);
+        using var _ = await subscriber.Bus.SubscribeAsync("events", listener, CancellationToken.None);
         await subscriber.Bus.ProbeAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
 
-        await raw.Connection.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal(_channel), new byte[] { 1, 1, 0 });
+        await raw.Connection.GetSubscriber().PublishAsync(RedisReplicationBus.StreamChannel(_channel, "events"), new byte[] { 1, 1, 0 });
         await raw.Bus.PublishAsync(new StreamUpdate("events", 1, 0, 1, false, []), CancellationToken.None);
 
         var received = await NextAsync(listener.Updates, 0);
@@ -110,7 +122,7 @@ public class RedisReplicationBusTests
     {
         var subscriber = await ConnectAsync();
         var listener = new InProcessReplicationBusTests.CollectingListener();
-        using var _ = subscriber.Bus.Subscribe("events", listener);
+        using var _ = await subscriber.Bus.SubscribeAsync("events", listener, CancellationToken.None);
         await subscriber.Bus.ProbeAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
 
         Assert.That(await RedisProcess.KillSubscriptionConnectionsAsync(_channel), Is.EqualTo(1), "our subscription was cut");

@@ -25,20 +25,6 @@ public class ReplicationMessageCodecTests
     }
 
     [Test]
-    public void An_updates_stream_can_be_read_without_decoding_its_rows()
-    {
-        Assert.That(ReplicationMessageCodec.PeekStream(ReplicationMessageCodec.Encode(SampleUpdate())), Is.EqualTo("events"));
-    }
-
-    [Test]
-    public void A_probe_or_garbage_has_no_stream_to_peek()
-    {
-        Assert.That(ReplicationMessageCodec.PeekStream(ReplicationMessageCodec.Encode(new BusProbe(Guid.NewGuid()))), Is.Null);
-        Assert.That(ReplicationMessageCodec.PeekStream([1, 1, 0xFF, 0xFF, 0xFF, 0x7F]), Is.Null);
-        Assert.That(ReplicationMessageCodec.PeekStream([]), Is.Null);
-    }
-
-    [Test]
     public void AnUpdateWithRowsOmittedSurvivesEncoding()
     {
         var update = new StreamUpdate("caches", 1, 5, 9, true, []);
