@@ -1,5 +1,6 @@
 using Cluster.Replication.Bus;
 using Cluster.Shared.Configuration;
+using Cluster.Shared.Storage;
 using Cluster.Workers.Host;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -27,7 +28,7 @@ internal sealed class BackingServicesCheck(IOptions<ClusterOptions> options, Clu
         {
             var version = await UntilReachableAsync("PostgreSQL", async () =>
             {
-                await using var source = NpgsqlDataSource.Create(pg);
+                await using var source = NpgsqlDataSource.Create(StorageServices.WithClusterDefaults(pg));
                 await using var cmd = source.CreateCommand("SELECT current_setting('server_version')");
                 return await cmd.ExecuteScalarAsync(cancellationToken);
             }, cancellationToken);
@@ -44,14 +45,7 @@ internal sealed class BackingServicesCheck(IOptions<ClusterOptions> options, Clu
         }
         else if (o.Redis is { Length: > 0 } redis)
         {
-            var latency = await UntilReachableAsync("Redis", async () =>
-            {
-                // The bus's options: on the thread pool, not the client's own ten socket threads.
-                var redisOptions = RedisReplicationBus.ConnectionOptions(redis);
-                redisOptions.AbortOnConnectFail = true;
-                await using var mux = await ConnectionMultiplexer.ConnectAsync(redisOptions);
-                return await mux.GetDatabase().PingAsync();
-            }, cancellationToken);
+            var latency = await UntilReachableAsync("Redis", () => RedisPing.OnceAsync(redis), cancellationToken);
             logger.LogInformation("Redis reachable, ping {RedisPingMs} ms", latency.TotalMilliseconds);
         }
         else
@@ -69,7 +63,7 @@ internal sealed class BackingServicesCheck(IOptions<ClusterOptions> options, Clu
             {
                 return await attempt();
             }
-            catch (Exception e) when (e is NpgsqlException or RedisException or TimeoutException && DateTime.UtcNow < deadline)
+            catch (Exception e) when ((e is NpgsqlException or TimeoutException || RedisPing.IsConnectionFailure(e)) && DateTime.UtcNow < deadline)
             {
                 logger.LogWarning("{Service} not reachable yet, trying again: {Reason}", service, e.Message);
                 await Task.Delay(BetweenAttempts, cancellationToken);
@@ -78,4 +72,23 @@ internal sealed class BackingServicesCheck(IOptions<ClusterOptions> options, Clu
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// The Redis side of the check, kept out of <see cref="BackingServicesCheck"/>'s own methods:
+/// compiling a method that names a Redis type loads the Redis client, which the single process
+/// never uses.
+/// </summary>
+internal static class RedisPing
+{
+    public static async Task<TimeSpan> OnceAsync(string configuration)
+    {
+        // The bus's options: on the thread pool, not the client's own ten socket threads.
+        var options = RedisReplicationBus.ConnectionOptions(configuration);
+        options.AbortOnConnectFail = true;
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(options);
+        return await mux.GetDatabase().PingAsync();
+    }
+
+    public static bool IsConnectionFailure(Exception e) => e is RedisException;
 }

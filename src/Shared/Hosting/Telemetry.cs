@@ -66,7 +66,7 @@ public static class Telemetry
                         if (settings.OtlpEndpoint is { } endpoint)
                             o.Endpoint = endpoint;
                         if (settings.OtlpProtocol is { } protocol)
-                            o.Protocol = protocol;
+                            o.Protocol = protocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
                     });
             });
         builder.Logging.AddClusterConsole(builder.Configuration, instance);
@@ -102,8 +102,10 @@ public static class Telemetry
     // Scrapes and health probes would fill the traces with noise.
     private static bool IsHousekeeping(PathString path) => path == MetricsPath || path == "/health";
 
+    // The protocol stays a string here: naming the exporter's enum would load the exporter's
+    // assembly into every process, which most run without.
     private sealed record TelemetrySettings(
-        bool Tracing, double SampleRatio, Uri? OtlpEndpoint, bool OtlpFromEnvironment, OtlpExportProtocol? OtlpProtocol)
+        bool Tracing, double SampleRatio, Uri? OtlpEndpoint, bool OtlpFromEnvironment, string? OtlpProtocol)
     {
         public static TelemetrySettings From(IConfiguration configuration)
         {
@@ -114,11 +116,11 @@ public static class Telemetry
                     : throw new ArgumentException($"{Section}:OtlpEndpoint must be an http(s) URL, not '{text}'.")
                 : null;
             var fromEnvironment = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 };
-            OtlpExportProtocol? protocol = section["OtlpProtocol"] switch
+            var protocol = section["OtlpProtocol"] switch
             {
                 null or "" => null,
-                "grpc" => OtlpExportProtocol.Grpc,
-                "http/protobuf" => OtlpExportProtocol.HttpProtobuf,
+                "grpc" => "grpc",
+                "http/protobuf" => "http/protobuf",
                 var other => throw new ArgumentException($"{Section}:OtlpProtocol must be grpc or http/protobuf, not '{other}'."),
             };
             var ratio = section.GetValue<double?>("SampleRatio") ?? 1.0;

@@ -20,6 +20,19 @@ public static class StorageServices
     /// </param>
     public static IServiceCollection AddClusterPostgres(this IServiceCollection services, string connectionString, int? defaultMaxPoolSize = null)
     {
+        var settings = WithClusterDefaults(connectionString, defaultMaxPoolSize);
+        services.TryAddSingleton(provider => new NpgsqlDataSourceBuilder(settings)
+            .UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>())
+            .Build());
+        services.TryAddSingleton<InstanceRegistry>();
+        return services;
+    }
+
+    /// <summary>
+    /// The operator's connection string with this server's defaults for whatever it leaves unset.
+    /// </summary>
+    public static string WithClusterDefaults(string connectionString, int? defaultMaxPoolSize = null)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var settings = new NpgsqlConnectionStringBuilder(connectionString);
         if (defaultMaxPoolSize is { } limit && !Sets(connectionString, "MaximumPoolSize", "MaxPoolSize"))
@@ -38,11 +51,12 @@ public static class StorageServices
         // ambient transaction (and load System.Transactions to do so).
         if (!Sets(connectionString, "Enlist"))
             settings.Enlist = false;
-        services.TryAddSingleton(provider => new NpgsqlDataSourceBuilder(settings.ConnectionString)
-            .UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>())
-            .Build());
-        services.TryAddSingleton<InstanceRegistry>();
-        return services;
+        // Npgsql's default (Prefer) looks for Kerberos credentials on every new connection, which
+        // loads the system's GSSAPI libraries into every process (1.5 MB of RSS each) for a
+        // feature a deployment that wants it names: "GSS Encryption Mode=Prefer" or "Require".
+        if (!Sets(connectionString, "GssEncryptionMode", "GssEncMode"))
+            settings.GssEncryptionMode = GssEncryptionMode.Disable;
+        return settings.ConnectionString;
     }
 
     /// <summary>Statements each connection prepares automatically once used a few times, unless the connection string says otherwise.</summary>

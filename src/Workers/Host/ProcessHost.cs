@@ -37,8 +37,14 @@ public static class ProcessHost
         // Settings files sit beside the binary, whatever folder the operator starts it from.
         // The slim builder leaves out what no process here uses (IIS integration, HTTP/3 over QUIC,
         // HTTPS endpoints from settings, the debug and EventSource log providers, host filtering),
-        // each an assembly loaded and code run at start and held for the process's life.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // each an assembly loaded and code run at start and held for the process's life. Settings
+        // are read once at start (nothing here applies a changed file while running), so the files
+        // are not watched: a watcher thread and its assembly less (the operator's switch still wins).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false", .. args],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         // --config FILE: the operator's settings file (deploy/config/production.json documents
         // every option). Environment variables and command-line switches still override it.
         if (builder.Configuration["config"] is { Length: > 0 } configFile)
