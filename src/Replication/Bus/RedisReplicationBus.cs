@@ -101,28 +101,22 @@ public sealed class RedisReplicationBus : IReplicationBus
     public async Task<IDisposable> SubscribeAsync(string stream, IReplicationListener listener, CancellationToken cancellationToken)
     {
         var registration = _listeners.Add(stream, listener);
+        // The stream's channel is subscribed once, by its first listener, and kept: a process
+        // follows a handful of streams for its whole life.
+        var subscribing = _streamQueues.GetOrAdd(stream, s => new Lazy<Task<ChannelMessageQueue>>(() => SubscribeStreamAsync(s)));
         try
         {
-            await StreamQueue(stream).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await subscribing.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
             return registration;
         }
         catch
         {
             registration.Dispose();
+            // A failed subscription is forgotten, so the next listener tries again.
+            if (subscribing.Value.IsFaulted)
+                _streamQueues.TryRemove(KeyValuePair.Create(stream, subscribing));
             throw;
         }
-    }
-
-    // The stream's channel is subscribed once, by its first listener, and kept: a process follows
-    // a handful of streams for its whole life. A failed subscription is forgotten so the next
-    // listener tries again.
-    private Task<ChannelMessageQueue> StreamQueue(string stream)
-    {
-        var lazy = _streamQueues.GetOrAdd(stream, s => new Lazy<Task<ChannelMessageQueue>>(() => SubscribeStreamAsync(s)));
-        var task = lazy.Value;
-        if (task.IsFaulted || task.IsCanceled)
-            _streamQueues.TryRemove(new KeyValuePair<string, Lazy<Task<ChannelMessageQueue>>>(stream, lazy));
-        return task;
     }
 
     private async Task<ChannelMessageQueue> SubscribeStreamAsync(string stream)
