@@ -12,8 +12,7 @@ public static class ClientApiRoutes
 {
     public const string V3Prefix = "/_matrix/client/v3";
     public const string R0Prefix = "/_matrix/client/r0";
-    public static readonly string[] V3 = [V3Prefix];
-    public static readonly string[] V1 = ["/_matrix/client/v1"];
+    public const string V1Prefix = "/_matrix/client/v1";
 
     /// <summary>
     /// Routes <c>/_matrix/client/r0/...</c> as <c>/_matrix/client/v3/...</c>, before routing
@@ -27,38 +26,18 @@ public static class ClientApiRoutes
         return next(context);
     });
 
-    public static IEndpointConventionBuilder MapClientGet(this IEndpointRouteBuilder app, string path, Delegate handler, string[]? prefixes = null) =>
-        Map(app, HttpMethods.Get, path, handler, prefixes);
+    public static IEndpointConventionBuilder MapClientGet(this IEndpointRouteBuilder app, string path, Delegate handler, string prefix = V3Prefix) =>
+        Map(app, HttpMethods.Get, path, handler, prefix);
 
-    public static IEndpointConventionBuilder MapClientPost(this IEndpointRouteBuilder app, string path, Delegate handler, string[]? prefixes = null) =>
-        Map(app, HttpMethods.Post, path, handler, prefixes);
+    public static IEndpointConventionBuilder MapClientPost(this IEndpointRouteBuilder app, string path, Delegate handler, string prefix = V3Prefix) =>
+        Map(app, HttpMethods.Post, path, handler, prefix);
 
-    public static IEndpointConventionBuilder MapClientPut(this IEndpointRouteBuilder app, string path, Delegate handler, string[]? prefixes = null) =>
-        Map(app, HttpMethods.Put, path, handler, prefixes);
+    public static IEndpointConventionBuilder MapClientPut(this IEndpointRouteBuilder app, string path, Delegate handler, string prefix = V3Prefix) =>
+        Map(app, HttpMethods.Put, path, handler, prefix);
 
-    public static IEndpointConventionBuilder MapClientDelete(this IEndpointRouteBuilder app, string path, Delegate handler, string[]? prefixes = null) =>
-        Map(app, HttpMethods.Delete, path, handler, prefixes);
+    public static IEndpointConventionBuilder MapClientDelete(this IEndpointRouteBuilder app, string path, Delegate handler, string prefix = V3Prefix) =>
+        Map(app, HttpMethods.Delete, path, handler, prefix);
 
-    private static IEndpointConventionBuilder Map(IEndpointRouteBuilder app, string method, string path, Delegate handler, string[]? prefixes)
-    {
-        var builders = (prefixes ?? V3)
-            .Select(prefix => app.MapMethods($"{prefix}/{path.TrimStart('/')}", [method], handler))
-            .ToArray();
-        return new CompositeConventionBuilder(builders);
-    }
-
-    private sealed class CompositeConventionBuilder(IEndpointConventionBuilder[] builders) : IEndpointConventionBuilder
-    {
-        public void Add(Action<EndpointBuilder> convention)
-        {
-            foreach (var builder in builders)
-                builder.Add(convention);
-        }
-
-        public void Finally(Action<EndpointBuilder> finallyConvention)
-        {
-            foreach (var builder in builders)
-                builder.Finally(finallyConvention);
-        }
-    }
+    private static IEndpointConventionBuilder Map(IEndpointRouteBuilder app, string method, string path, Delegate handler, string prefix) =>
+        app.MapMethods($"{prefix}/{path.TrimStart('/')}", [method], handler);
 }

@@ -22,7 +22,7 @@ internal static class RegisterEndpoints
     {
         app.MapClientPost("register", RegisterAsync).WithUserInteractiveAuth().RateLimited(RateLimitAction.Registration);
         app.MapClientGet("register/available", AvailableAsync).RateLimited(RateLimitAction.Registration);
-        app.MapClientGet("register/m.login.registration_token/validity", TokenValidity, ClientApiRoutes.V1)
+        app.MapClientGet("register/m.login.registration_token/validity", TokenValidity, ClientApiRoutes.V1Prefix)
             .RateLimited(RateLimitAction.Registration);
     }
 
