@@ -29,7 +29,7 @@ public sealed class JoinedRoomBuilder(
     RecentRoomEvents recent)
 {
     /// <summary>A joined room, or null when nothing of it is new for this response.</summary>
-    public async Task<JsonObject?> BuildJoinedAsync(
+    public async Task<SyncRoom?> BuildJoinedAsync(
         RoomSyncContext context, string roomId, MembershipRecord? join, bool newlyJoined, IReadOnlyList<JsonObject> receipts,
         IReadOnlyList<AccountDataEntry> roomAccountData, CancellationToken ct)
     {
@@ -48,7 +48,7 @@ public sealed class JoinedRoomBuilder(
         if (request.Filter.RoomFilter.StateFilter.LazyLoadMembers)
             stateEvents = await LazyLoadMembersAsync(request.UserId, roomId, stateEvents, timeline.Events, context.EventsNow.ToStreamBound(), ct);
 
-        var ephemeral = new JsonArray();
+        var ephemeral = new List<JsonNode>();
         var ephemeralFilter = request.Filter.RoomFilter.EphemeralFilter;
         var typingChanged = !incremental || typing.RoomsChangedSince(since!.Typing, [roomId]).Count > 0;
         if (typingChanged && ephemeralFilter.Matches(roomId, "m.typing", null, false)
@@ -56,37 +56,29 @@ public sealed class JoinedRoomBuilder(
             ephemeral.Add(typing.TypingEvent(roomId));
         if (ephemeralFilter.Matches(roomId, "m.receipt", null, false))
             foreach (var receipt in receipts)
-                ephemeral.Add(receipt.DeepClone());
+                ephemeral.Add(receipt);
         var accountDataFilter = request.Filter.RoomFilter.AccountDataFilter;
-        var accountData = new JsonArray([.. roomAccountData.Where(e => accountDataFilter.Matches(roomId, e.Type, null, false)).Select(e => e.ToEvent())]);
+        List<JsonNode> accountData = [.. roomAccountData.Where(e => accountDataFilter.Matches(roomId, e.Type, null, false)).Select(e => e.ToEvent())];
 
         if (incremental && !request.FullState && timeline.Events.Count == 0 && stateEvents.Count == 0
             && ephemeral.Count == 0 && accountData.Count == 0)
             return null;
 
-        var room = new JsonObject
-        {
-            ["timeline"] = new JsonObject
-            {
-                ["events"] = await SerializeAsync(request, roomId, timeline.Events, request.Filter.RoomFilter.TimelineFilter, ct),
-                ["limited"] = timeline.Limited,
-                ["prev_batch"] = prevBatch,
-            },
-            ["state"] = new JsonObject { ["events"] = await SerializeAsync(request, roomId, stateEvents, request.Filter.RoomFilter.StateFilter, ct) },
-            ["ephemeral"] = new JsonObject { ["events"] = ephemeral },
-            ["account_data"] = new JsonObject { ["events"] = accountData },
-        };
+        var timelineJson = await SerializeAsync(request, roomId, timeline.Events, request.Filter.RoomFilter.TimelineFilter, ct);
+        var stateJson = await SerializeAsync(request, roomId, stateEvents, request.Filter.RoomFilter.StateFilter, ct);
         // The counts and the summary may be left out when unchanged (clients keep the last
         // ones): counts move only with new events or receipts, the summary with member events.
-        if (!incremental || request.FullState || timeline.Events.Count > 0 || receipts.Count > 0)
-            room["unread_notifications"] = await unread.CountAsync(request.Requester.User, roomId, context.EventsNow, ct);
-        if (!incremental || request.FullState || timeline.Events.Concat(stateEvents).Any(e => e.Type == "m.room.member"))
-            room["summary"] = await SummaryAsync(roomId, ct);
-        return room;
+        var unreadCounts = !incremental || request.FullState || timeline.Events.Count > 0 || receipts.Count > 0
+            ? await unread.CountAsync(request.Requester.User, roomId, context.EventsNow, ct)
+            : null;
+        var summary = !incremental || request.FullState || timeline.Events.Concat(stateEvents).Any(e => e.Type == "m.room.member")
+            ? await SummaryAsync(roomId, ct)
+            : null;
+        return new SyncRoom(timelineJson, timeline.Limited, prevBatch, stateJson, ephemeral, accountData, unreadCounts, summary);
     }
 
     /// <summary>A room the user left (or was kicked or banned from): its timeline up to the leave.</summary>
-    public async Task<JsonObject?> BuildLeftAsync(RoomSyncContext context, MembershipRecord membership, CancellationToken ct)
+    public async Task<SyncRoom?> BuildLeftAsync(RoomSyncContext context, MembershipRecord membership, CancellationToken ct)
     {
         var request = context.Request;
         var since = request.Since;
@@ -98,17 +90,11 @@ public sealed class JoinedRoomBuilder(
         var stateEvents = timelineSince is null
             ? await StateAtTimelineStartAsync(membership.RoomId, timeline.Events, upTo, ct)
             : timeline.Limited ? await StateDeltaAsync(membership.RoomId, timeline.Events, timelineSince, upTo, ct) : [];
-        return new JsonObject
-        {
-            ["timeline"] = new JsonObject
-            {
-                ["events"] = await SerializeAsync(request, membership.RoomId, timeline.Events, request.Filter.RoomFilter.TimelineFilter, ct),
-                ["limited"] = timeline.Limited,
-                ["prev_batch"] = prevBatch,
-            },
-            ["state"] = new JsonObject { ["events"] = await SerializeAsync(request, membership.RoomId, stateEvents, request.Filter.RoomFilter.StateFilter, ct) },
-            ["account_data"] = new JsonObject { ["events"] = new JsonArray() },
-        };
+        return new SyncRoom(
+            await SerializeAsync(request, membership.RoomId, timeline.Events, request.Filter.RoomFilter.TimelineFilter, ct),
+            timeline.Limited, prevBatch,
+            await SerializeAsync(request, membership.RoomId, stateEvents, request.Filter.RoomFilter.StateFilter, ct),
+            Ephemeral: null, AccountData: []);
     }
 
     /// <param name="recentSince">
@@ -198,13 +184,13 @@ public sealed class JoinedRoomBuilder(
         return kept;
     }
 
-    private async Task<JsonArray> SerializeAsync(
+    private async Task<IReadOnlyList<JsonNode>> SerializeAsync(
         SyncRequest request, string roomId, IReadOnlyList<StoredEvent> stored, RoomEventFilter filter, CancellationToken ct)
     {
         // contains_url needs the event's content: parse it only for filters that ask.
         var passing = stored.Where(e => filter.Matches(roomId, e.Type, e.Sender, filter.ContainsUrl is not null && HasUrl(e))).ToList();
         var serialized = await serializer.SerializeAsync(passing, request.UserId, request.Requester.DeviceId, ct);
-        return new JsonArray([.. serialized.Select(e => (JsonNode)request.Filter.ApplyEventFields(e))]);
+        return [.. serialized.Select(e => (JsonNode)request.Filter.ApplyEventFields(e))];
     }
 
     private static bool HasUrl(StoredEvent e) =>

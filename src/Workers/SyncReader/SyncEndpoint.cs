@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cluster.Replication.Tokens;
 using Cluster.Shared.Http;
 using Cluster.Workers.ClientReader.Filters;
 
@@ -22,33 +23,49 @@ internal static class SyncEndpoint
             await localWrites.WaitUntilAppliedAsync(ct);
             if (request.Since is null || request.Timeout <= TimeSpan.Zero)
                 await catchUp.WaitForCommittedWritesAsync(ct);
+            // What the client has (a token) and the keys whose rows would add to it, while it waits.
+            (SyncToken Covered, IReadOnlyCollection<string> Keys)? quiet = null;
+            // Most long-polls come with nothing new since their token (the response before took
+            // it all): they wait without building an empty response first.
+            if (request is { Since: { } token, FullState: false } && request.Timeout > TimeSpan.Zero)
+            {
+                var keys = await builder.WakeKeysAsync(request.UserId, ct);
+                if (wakeups.NothingNewSince(keys, token))
+                    quiet = (token, keys);
+            }
             // From a wake-up to the response it leads to (traced only).
             Activity? delivery = null;
             try
             {
                 while (true)
                 {
-                    var response = await builder.BuildAsync(request, ct);
-                    var remaining = deadline - DateTime.UtcNow;
-                    if (!response.IsEmpty || request.Since is null || remaining <= TimeSpan.Zero)
-                        return Results.Json(response.Body);
-                    // Woken by a row this user's response leaves out (a filter): wait again, untraced.
-                    delivery?.Dispose();
-                    delivery = null;
-                    // Registered after building: a row applied in between is one the response's token
-                    // does not cover, which the check below finds.
-                    using var waiter = wakeups.Register(response.WakeKeys);
-                    if (wakeups.ChangeNotCoveredBy(response.WakeKeys, response.NextBatch) is { } missed)
+                    if (quiet is not { } waiting)
+                    {
+                        var response = await builder.BuildAsync(request, ct);
+                        if (!response.IsEmpty || request.Since is null || deadline <= DateTime.UtcNow)
+                            return response.ToResult();
+                        // Woken by a row this user's response leaves out (a filter): wait again, untraced.
+                        delivery?.Dispose();
+                        delivery = null;
+                        waiting = (response.NextBatch, response.WakeKeys);
+                    }
+                    quiet = null;
+                    // Registered after the token was read: a row applied in between is one the
+                    // token does not cover, which the check below finds.
+                    using var waiter = wakeups.Register(waiting.Keys);
+                    if (wakeups.ChangeNotCoveredBy(waiting.Keys, waiting.Covered) is { } missed)
                     {
                         await wakeups.WaitUntilPublishedAsync(missed, ct);
                         continue;
                     }
-                    var woken = await Task.WhenAny(waiter.Woken, Task.Delay(remaining, ct));
+                    var remaining = deadline - DateTime.UtcNow;
+                    var woken = remaining > TimeSpan.Zero ? await Task.WhenAny(waiter.Woken, Task.Delay(remaining, ct)) : null;
                     if (woken != waiter.Woken)
                     {
                         ct.ThrowIfCancellationRequested();
                         SyncTelemetry.TimedOut();
-                        return Results.Json(response.Body);
+                        // Built now rather than kept from before the wait: a waiting sync holds no response.
+                        return (await builder.BuildAsync(request, ct)).ToResult();
                     }
                     var change = await waiter.Woken;
                     SyncTelemetry.Woken();

@@ -12,12 +12,6 @@ using Cluster.Shared.Storage.Events;
 namespace Cluster.Workers.SyncReader;
 
 /// <summary>
-/// A /sync answer: its JSON, its next_batch, whether it holds anything for the client, and the
-/// wake-up keys of the user as of this answer (for a long-poll that waits after it).
-/// </summary>
-public sealed record SyncResponse(JsonObject Body, SyncToken NextBatch, bool IsEmpty, IReadOnlyCollection<string> WakeKeys);
-
-/// <summary>
 /// Builds /sync responses from the stores, bounded by the positions this process has applied
 /// (the next_batch token), so a client never receives a row its token does not cover.
 /// </summary>
@@ -42,6 +36,10 @@ public sealed class SyncResponseBuilder(
     /// <summary>The wake-up keys of a user: their own, and every room they are in, invited to or knocking on.</summary>
     public static IReadOnlyCollection<string> WakeKeys(string userId, IReadOnlyList<MembershipRecord> rooms) =>
         [SyncWakeups.UserKey(userId), .. rooms.Where(r => r.Membership is "join" or "invite" or "knock").Select(r => SyncWakeups.RoomKey(r.RoomId))];
+
+    /// <summary>The wake-up keys of the user as of now (their kept room list).</summary>
+    public async Task<IReadOnlyCollection<string>> WakeKeysAsync(string userId, CancellationToken ct) =>
+        WakeKeys(userId, await userRooms.GetAsync(userId, ct));
 
     public async Task<SyncResponse> BuildAsync(SyncRequest request, CancellationToken ct)
     {
@@ -69,10 +67,10 @@ public sealed class SyncResponseBuilder(
             : await memberships.GetRoomsForUserAsync(user, null, ct);
 
         var roomFilter = request.Filter.RoomFilter;
-        var join = new JsonObject();
-        var invite = new JsonObject();
-        var leave = new JsonObject();
-        var knock = new JsonObject();
+        var join = new List<KeyValuePair<string, SyncRoom>>();
+        var invite = new List<KeyValuePair<string, JsonNode>>();
+        var leave = new List<KeyValuePair<string, SyncRoom>>();
+        var knock = new List<KeyValuePair<string, JsonNode>>();
         var context = new RoomSyncContext(request, eventsNow, typingNow, receiptsNow, accountDataNow);
 
         // Nothing of the events stream moved: no membership changed and no room has new events.
@@ -117,7 +115,7 @@ public sealed class SyncResponseBuilder(
                 current.FirstOrDefault(m => m.RoomId == roomId && m.Membership == "join"), newlyJoined,
                 receiptEvents.GetValueOrDefault(roomId) ?? [], accountDataSet.Rooms.GetValueOrDefault(roomId) ?? [], ct);
             if (room is not null)
-                join[roomId] = room;
+                join.Add(new(roomId, room));
         }
 
         // Invites, knocks and leaves: all current ones on an initial sync, those that changed since the token otherwise.
@@ -129,25 +127,25 @@ public sealed class SyncResponseBuilder(
             switch (membership.Membership)
             {
                 case "invite":
-                    invite[membership.RoomId] = new JsonObject
+                    invite.Add(new(membership.RoomId, new JsonObject
                     {
                         ["invite_state"] = new JsonObject { ["events"] = await strippedState.BuildAsync(membership.RoomId, membership.EventId, ct) },
-                    };
+                    }));
                     break;
                 case "knock":
-                    knock[membership.RoomId] = new JsonObject
+                    knock.Add(new(membership.RoomId, new JsonObject
                     {
                         ["knock_state"] = new JsonObject { ["events"] = await strippedState.BuildAsync(membership.RoomId, membership.EventId, ct) },
-                    };
+                    }));
                     break;
                 case "leave" or "ban" when since is not null || roomFilter.IncludeLeave:
                     if (await joinedRooms.BuildLeftAsync(context, membership, ct) is { } left)
-                        leave[membership.RoomId] = left;
+                        leave.Add(new(membership.RoomId, left));
                     break;
             }
         }
 
-        var globalAccountData = new JsonArray();
+        var globalAccountData = new List<JsonNode>();
         var accountDataFilter = request.Filter.AccountDataFilter;
         foreach (var entry in accountDataSet.Global.Where(e => accountDataFilter.Matches(e.Type, null)))
             globalAccountData.Add(entry.ToEvent());
@@ -174,25 +172,8 @@ public sealed class SyncResponseBuilder(
         var next = new SyncToken(
             eventsNow, accountDataNow, receiptsNow, toDeviceBatch.Next, typingNow,
             previous.Presence, previous.DeviceLists, pushRulesNow);
-        var rooms = new JsonObject();
-        if (join.Count > 0) rooms["join"] = join;
-        if (invite.Count > 0) rooms["invite"] = invite;
-        if (leave.Count > 0) rooms["leave"] = leave;
-        if (knock.Count > 0) rooms["knock"] = knock;
-        var body = new JsonObject
-        {
-            ["next_batch"] = next.ToString(),
-            ["rooms"] = rooms,
-            ["account_data"] = new JsonObject { ["events"] = globalAccountData },
-            ["presence"] = new JsonObject { ["events"] = new JsonArray() },
-            ["to_device"] = new JsonObject { ["events"] = new JsonArray([.. toDeviceBatch.Messages.Select(m => m.ToEvent())]) },
-            ["device_lists"] = new JsonObject { ["changed"] = new JsonArray(), ["left"] = new JsonArray() },
-            // End-to-end encryption keys are not built yet: the shape clients expect, with no keys.
-            ["device_one_time_keys_count"] = new JsonObject(),
-            ["device_unused_fallback_key_types"] = new JsonArray(),
-        };
-        var isEmpty = rooms.Count == 0 && globalAccountData.Count == 0 && toDeviceBatch.Messages.Count == 0;
-        return new SyncResponse(body, next, isEmpty, WakeKeys(user, current));
+        return new SyncResponse(next, join, invite, leave, knock, globalAccountData,
+            [.. toDeviceBatch.Messages.Select(m => (JsonNode)m.ToEvent())], WakeKeys(user, current));
     }
 
     private async Task<bool> WasJoinedAtAsync(string roomId, string userId, StreamPositionVector at, CancellationToken ct)

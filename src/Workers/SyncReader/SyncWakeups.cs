@@ -135,6 +135,20 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
         return null;
     }
 
+    /// <summary>
+    /// Whether this process can tell that no row of <paramref name="keys"/> came after
+    /// <paramref name="token"/> on any stream: then the response to it would be empty, and a
+    /// long-poll can wait without building it. False when it cannot tell (the token predates what
+    /// this process has followed).
+    /// </summary>
+    public bool NothingNewSince(IReadOnlyCollection<string> keys, SyncToken token)
+    {
+        foreach (var stream in _followed.Keys)
+            if (!Tracks(stream, token[stream]))
+                return false;
+        return ChangeNotCoveredBy(keys, token) is null;
+    }
+
     /// <summary>Waits (briefly) until the follower has published the change's position, so a response built next includes it.</summary>
     public async Task WaitUntilPublishedAsync(LastChange change, CancellationToken cancellationToken)
     {
