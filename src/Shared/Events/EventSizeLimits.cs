@@ -48,7 +48,17 @@ public static class EventSizeLimits
     /// v3+ events, which do not carry it; a carried <c>event_id</c> is checked too. Fields that are not
     /// strings are left to the event format checks.
     /// </summary>
-    public static EventSizeCheck Check(JsonObject evt, string? eventId = null)
+    public static EventSizeCheck Check(JsonObject evt, string? eventId = null) =>
+        CheckFields(evt, eventId) ?? CheckLength(evt);
+
+    /// <summary>
+    /// As <see cref="Check(JsonObject, string?)"/>, for an event whose canonical JSON the caller
+    /// has already encoded (<paramref name="canonicalLength"/> bytes).
+    /// </summary>
+    public static EventSizeCheck Check(JsonObject evt, string? eventId, int canonicalLength) =>
+        CheckFields(evt, eventId) ?? LengthCheck(canonicalLength);
+
+    private static EventSizeCheck? CheckFields(JsonObject evt, string? eventId)
     {
         foreach (var field in LimitedFields)
         {
@@ -58,7 +68,11 @@ public static class EventSizeLimits
         }
         if (eventId is not null && Encoding.UTF8.GetByteCount(eventId) is var idBytes and > MaxFieldBytes)
             return new EventSizeCheck(EventSizeStatus.FieldTooLong, "event_id", idBytes, MaxFieldBytes);
+        return null;
+    }
 
+    private static EventSizeCheck CheckLength(JsonObject evt)
+    {
         var buffer = new ArrayBufferWriter<byte>(4096);
         try
         {
@@ -68,8 +82,11 @@ public static class EventSizeLimits
         {
             return new EventSizeCheck(EventSizeStatus.NotCanonicalJson);
         }
-        return buffer.WrittenCount > MaxEventBytes
-            ? new EventSizeCheck(EventSizeStatus.EventTooLarge, null, buffer.WrittenCount, MaxEventBytes)
-            : new EventSizeCheck(EventSizeStatus.WithinLimits);
+        return LengthCheck(buffer.WrittenCount);
     }
+
+    private static EventSizeCheck LengthCheck(int canonicalLength) =>
+        canonicalLength > MaxEventBytes
+            ? new EventSizeCheck(EventSizeStatus.EventTooLarge, null, canonicalLength, MaxEventBytes)
+            : new EventSizeCheck(EventSizeStatus.WithinLimits);
 }

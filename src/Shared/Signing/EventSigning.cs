@@ -1,7 +1,9 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Cluster.Shared.Events;
 using Cluster.Shared.Json;
 using Cluster.Shared.RoomVersions;
+using Cluster.Shared.Text;
 
 namespace Cluster.Shared.Signing;
 
@@ -53,12 +55,19 @@ public static class EventSigning
     /// Signs an event this server creates, in place: stores the content hash in <c>hashes</c>, then signs
     /// the redacted form and adds the signature to the event's <c>signatures</c>.
     /// </summary>
+    /// <returns>
+    /// The event's reference hash (what a v3+ event ID is made of): the bytes signed are the ones it
+    /// covers (the redacted event without <c>signatures</c> and <c>unsigned</c>), so they are
+    /// redacted and encoded once for both.
+    /// </returns>
     /// <exception cref="CanonicalJsonException">The event holds a value canonical JSON cannot express.</exception>
     /// <exception cref="SignatureFormatException">The event's <c>signatures</c> has the wrong shape.</exception>
-    public static void HashAndSign(JsonObject evt, RoomVersion version, string serverName, Ed25519SigningKey key)
+    public static byte[] HashAndSign(JsonObject evt, RoomVersion version, string serverName, Ed25519SigningKey key)
     {
         EventHashing.AddContentHash(evt);
-        AddSignature(evt, version, serverName, key);
+        var signed = JsonSignatures.SigningBytes(Redaction.Redact(evt, version));
+        JsonSignatures.AddSignature(evt, serverName, key.KeyId, UnpaddedBase64.Encode(key.Sign(signed)));
+        return SHA256.HashData(signed);
     }
 
     /// <summary>

@@ -54,6 +54,14 @@ public class EventSigningTests
     }
 
     [TestCaseSource(nameof(AllVersions))]
+    public void SigningReturnsTheSignedEventsReferenceHash(RoomVersion version)
+    {
+        var evt = Message();
+        var returned = EventSigning.HashAndSign(evt, version, "origin.example", _origin);
+        Assert.That(returned, Is.EqualTo(EventHashing.ComputeReferenceHash(evt, version)));
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
     public void AlteredRedactableContentRequiresRedaction(RoomVersion version)
     {
         var evt = SignedMessage(version);

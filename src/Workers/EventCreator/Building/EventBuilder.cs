@@ -79,15 +79,22 @@ public sealed class EventBuilder(ServerSigningKeyProvider keys, TimeProvider clo
             StrictJson.ParseElement(CanonicalJson.Encode(evt), StrictJsonOptions.StrictCanonical);
 
         var key = await keys.GetAsync(cancellationToken);
-        EventSigning.HashAndSign(evt, version, keys.ServerName, key);
-        var eventId = EventIds.Of(evt, version);
-        var size = EventSizeLimits.Check(evt, version.ServerGeneratedEventIds ? null : eventId);
-        if (size.Status == EventSizeStatus.NotCanonicalJson)
+        var referenceHash = EventSigning.HashAndSign(evt, version, keys.ServerName, key);
+        var eventId = version.EventFormat == EventFormat.V1 ? EventIds.Of(evt, version) : EventIds.FromReferenceHash(referenceHash, version);
+        byte[] canonical;
+        try
+        {
+            canonical = CanonicalJson.Encode(evt);
+        }
+        catch (CanonicalJsonException)
+        {
             throw MatrixException.BadJson("The event cannot be written as canonical JSON.");
+        }
+        var size = EventSizeLimits.Check(evt, version.ServerGeneratedEventIds ? null : eventId, canonical.Length);
         if (!size.IsValid)
             throw MatrixException.TooLarge($"The event is too large: {size}.");
         var pdu = Pdu.Parse(evt, version, eventId);
-        return new BuiltEvent(pdu, CanonicalJson.Encode(evt));
+        return new BuiltEvent(pdu, canonical);
     }
 
     private static JsonArray References(IEnumerable<(string EventId, JsonObject Json)> events, RoomVersion version)
