@@ -32,10 +32,10 @@ public sealed record SyncResponse(
         writer.WriteStartObject();
         writer.WriteString("next_batch", NextBatch.ToString());
         writer.WriteStartObject("rooms");
-        WriteRooms(writer, "join", Join, options);
-        WriteRooms(writer, "invite", Invite, options);
-        WriteRooms(writer, "leave", Leave, options);
-        WriteRooms(writer, "knock", Knock, options);
+        WriteRooms(writer, "join", Join, static (room, w, o) => room.WriteTo(w, o), options);
+        WriteRooms(writer, "invite", Invite, static (room, w, o) => room.WriteTo(w, o), options);
+        WriteRooms(writer, "leave", Leave, static (room, w, o) => room.WriteTo(w, o), options);
+        WriteRooms(writer, "knock", Knock, static (room, w, o) => room.WriteTo(w, o), options);
         writer.WriteEndObject();
         SyncJson.WriteSection(writer, "account_data", AccountData, options);
         SyncJson.WriteSection(writer, "presence", [], options);
@@ -54,8 +54,9 @@ public sealed record SyncResponse(
         writer.WriteEndObject();
     }
 
-    private static void WriteRooms(
-        Utf8JsonWriter writer, string section, IReadOnlyList<KeyValuePair<string, SyncRoom>> rooms, JsonSerializerOptions options)
+    private static void WriteRooms<TRoom>(
+        Utf8JsonWriter writer, string section, IReadOnlyList<KeyValuePair<string, TRoom>> rooms,
+        Action<TRoom, Utf8JsonWriter, JsonSerializerOptions> write, JsonSerializerOptions options)
     {
         if (rooms.Count == 0)
             return;
@@ -63,21 +64,7 @@ public sealed record SyncResponse(
         foreach (var (roomId, room) in rooms)
         {
             writer.WritePropertyName(roomId);
-            room.WriteTo(writer, options);
-        }
-        writer.WriteEndObject();
-    }
-
-    private static void WriteRooms(
-        Utf8JsonWriter writer, string section, IReadOnlyList<KeyValuePair<string, JsonNode>> rooms, JsonSerializerOptions options)
-    {
-        if (rooms.Count == 0)
-            return;
-        writer.WriteStartObject(section);
-        foreach (var (roomId, room) in rooms)
-        {
-            writer.WritePropertyName(roomId);
-            room.WriteTo(writer, options);
+            write(room, writer, options);
         }
         writer.WriteEndObject();
     }
