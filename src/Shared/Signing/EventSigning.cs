@@ -65,19 +65,19 @@ public static class EventSigning
     public static byte[] HashAndSign(JsonObject evt, RoomVersion version, string serverName, Ed25519SigningKey key)
     {
         EventHashing.AddContentHash(evt);
-        var signed = JsonSignatures.SigningBytes(Redaction.Redact(evt, version));
-        JsonSignatures.AddSignature(evt, serverName, key.KeyId, UnpaddedBase64.Encode(key.Sign(signed)));
-        return SHA256.HashData(signed);
+        return AddSignature(evt, version, serverName, key);
     }
 
     /// <summary>
     /// Adds this server's signature to an event that is already hashed, e.g. another server's invite or
     /// restricted join we must countersign. The content hash is left as it is.
     /// </summary>
-    public static void AddSignature(JsonObject evt, RoomVersion version, string serverName, Ed25519SigningKey key)
+    /// <returns>The event's reference hash, as <see cref="HashAndSign"/> returns it.</returns>
+    public static byte[] AddSignature(JsonObject evt, RoomVersion version, string serverName, Ed25519SigningKey key)
     {
-        var signature = JsonSignatures.ComputeSignature(Redaction.Redact(evt, version), key);
-        JsonSignatures.AddSignature(evt, serverName, key.KeyId, signature);
+        var signed = JsonSignatures.SigningBytes(Redaction.Redact(evt, version));
+        JsonSignatures.AddSignature(evt, serverName, key.KeyId, UnpaddedBase64.Encode(key.Sign(signed)));
+        return SHA256.HashData(signed);
     }
 
     public static EventVerification Verify(JsonObject evt, RoomVersion version, string serverName, Ed25519VerifyKey key) =>
