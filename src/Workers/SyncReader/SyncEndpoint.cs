@@ -26,13 +26,11 @@ internal static class SyncEndpoint
             // What the client has (a token) and the keys whose rows would add to it, while it waits.
             (SyncToken Covered, IReadOnlyCollection<string> Keys)? quiet = null;
             // Most long-polls come with nothing new since their token (the response before took
-            // it all): they wait without building an empty response first.
-            if (request is { Since: { } token, FullState: false } && request.Timeout > TimeSpan.Zero)
-            {
-                var keys = await builder.WakeKeysAsync(request.UserId, ct);
-                if (wakeups.NothingNewSince(keys, token))
-                    quiet = (token, keys);
-            }
+            // it all): they wait without building an empty response first. One that has something
+            // new finds it in the check after registering, and builds at once.
+            if (request is { Since: { } token, FullState: false } && request.Timeout > TimeSpan.Zero
+                && wakeups.CanTellChangesSince(token))
+                quiet = (token, await builder.WakeKeysAsync(request.UserId, ct));
             // From a wake-up to the response it leads to (traced only).
             Activity? delivery = null;
             try

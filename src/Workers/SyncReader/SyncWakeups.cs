@@ -136,17 +136,16 @@ public sealed class SyncWakeups : Microsoft.Extensions.Hosting.IHostedService
     }
 
     /// <summary>
-    /// Whether this process can tell that no row of <paramref name="keys"/> came after
-    /// <paramref name="token"/> on any stream: then the response to it would be empty, and a
-    /// long-poll can wait without building it. False when it cannot tell (the token predates what
-    /// this process has followed).
+    /// Whether every row after <paramref name="token"/>, on every stream, is one this process has
+    /// seen, so that <see cref="ChangeNotCoveredBy"/> tells whether the response to it would hold
+    /// anything. False when the token predates what this process has followed.
     /// </summary>
-    public bool NothingNewSince(IReadOnlyCollection<string> keys, SyncToken token)
+    public bool CanTellChangesSince(SyncToken token)
     {
         foreach (var stream in _followed.Keys)
             if (!Tracks(stream, token[stream]))
                 return false;
-        return ChangeNotCoveredBy(keys, token) is null;
+        return true;
     }
 
     /// <summary>Waits (briefly) until the follower has published the change's position, so a response built next includes it.</summary>
