@@ -172,8 +172,14 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
     /// reads and disposes it). A command of the batch that fails leaves the allocation to be
     /// abandoned by the caller, as after any failed write.
     /// </summary>
+    /// <param name="batchWritesRows">
+    /// The batch's commands write the rows (at the values drawn, <c>currval</c>) and commit with it,
+    /// as one implicit transaction. Should it then fail without PostgreSQL refusing it (a broken
+    /// connection), rows may exist at positions never learnt: readers are sent to the database for
+    /// them (<see cref="WriterPositionTracker.FailRequestWithUnknownOutcome"/>).
+    /// </param>
     public async Task<(StreamAllocation<TRow> Allocation, NpgsqlDataReader Results)> AllocateWithBatchAsync(
-        int count, NpgsqlBatch batch, CancellationToken cancellationToken = default)
+        int count, NpgsqlBatch batch, CancellationToken cancellationToken = default, bool batchWritesRows = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
@@ -189,12 +195,16 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 positions.Add(reader.GetInt64(0));
         }
-        catch
+        catch (Exception e)
         {
             if (reader is not null)
                 await reader.DisposeAsync().ConfigureAwait(false);
-            // Values the sequence may have handed out are lost: gaps, never rows.
-            if (_tracker.FailRequest(request))
+            // Values the sequence may have handed out are lost: gaps, never rows, unless the batch
+            // wrote rows and it is not known whether it committed.
+            var moved = batchWritesRows && e is not PostgresException
+                ? _tracker.FailRequestWithUnknownOutcome(request)
+                : _tracker.FailRequest(request);
+            if (moved)
                 ScheduleIdleAnnounce();
             throw;
         }
@@ -206,9 +216,12 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
         {
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
-            allocation.Dispose();
+            if (batchWritesRows && e is not PostgresException)
+                allocation.CompleteWithUnknownOutcome();
+            else
+                allocation.Dispose();
             await reader.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -540,6 +553,8 @@ public sealed class StreamWriter<TRow> : IAsyncDisposable, IAllocationOwner<TRow
                 _unknownOutcomes.Remove(_unknownOutcomes.Min);
                 omitted = true;
             }
+            if (_tracker.TakeUnknownRows(target))
+                omitted = true;
         }
         if (!omitted && ReplicationMessageCodec.EstimateSize(Stream, rows) > _options.MaxRowBytesPerMessage)
             omitted = true;

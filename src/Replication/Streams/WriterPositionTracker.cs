@@ -21,6 +21,12 @@ public sealed class WriterPositionTracker
     private readonly SortedDictionary<long, int> _pendingFloors = [];
     private long _highestKnown;
     private long _position;
+    // A request whose batch also wrote rows failed unanswered: rows may exist above this floor at
+    // positions never learnt. Cleared once an announcement reaches _unknownCoveredAt, the first
+    // value drawn by a request begun after the failure (the sequence only grows).
+    private long? _unknownAbove;
+    private long? _unknownCoveredAt;
+    private int _failuresOfUnknownOutcome;
 
     /// <param name="position">The position to start from (persisted, or the sequence's current value).</param>
     public WriterPositionTracker(long position)
@@ -55,7 +61,7 @@ public sealed class WriterPositionTracker
         {
             var floor = _highestKnown;
             _pendingFloors[floor] = _pendingFloors.GetValueOrDefault(floor) + 1;
-            return new SequenceRequest(floor);
+            return new SequenceRequest(floor) { FailuresBefore = _failuresOfUnknownOutcome };
         }
     }
 
@@ -65,6 +71,8 @@ public sealed class WriterPositionTracker
         lock (_lock)
         {
             RemovePending(request);
+            if (_unknownAbove is not null && _unknownCoveredAt is null && request.FailuresBefore == _failuresOfUnknownOutcome && allocated.Count > 0)
+                _unknownCoveredAt = allocated.Min();
             foreach (var value in allocated)
             {
                 if (value <= request.Floor)
@@ -84,6 +92,42 @@ public sealed class WriterPositionTracker
         {
             RemovePending(request);
             return Recompute();
+        }
+    }
+
+    /// <summary>
+    /// The request failed unanswered, and its batch wrote rows at the values it drew, so they may
+    /// be committed at positions never learnt (the connection broke after the commit): from now on
+    /// <see cref="TakeUnknownRows"/> sends readers to the database for announcements past its
+    /// floor, until one reaches a value drawn by a request begun after this failure. Returns
+    /// whether the position moved.
+    /// </summary>
+    public bool FailRequestWithUnknownOutcome(SequenceRequest request)
+    {
+        lock (_lock)
+        {
+            RemovePending(request);
+            _failuresOfUnknownOutcome++;
+            _unknownAbove = Math.Min(_unknownAbove ?? long.MaxValue, request.Floor);
+            _unknownCoveredAt = null;
+            return Recompute();
+        }
+    }
+
+    /// <summary>
+    /// Whether an announcement up to <paramref name="target"/> may cover rows at positions never
+    /// learnt (<see cref="FailRequestWithUnknownOutcome"/>), which readers must then read from the
+    /// database. The announcement that reaches a value drawn after the failure is the last one.
+    /// </summary>
+    public bool TakeUnknownRows(long target)
+    {
+        lock (_lock)
+        {
+            if (_unknownAbove is not { } above || target <= above)
+                return false;
+            if (_unknownCoveredAt is { } covered && target >= covered)
+                (_unknownAbove, _unknownCoveredAt) = (null, null);
+            return true;
         }
     }
 
@@ -141,4 +185,8 @@ public sealed class WriterPositionTracker
 }
 
 /// <summary>A sequence request on the wire; its answer will be above <see cref="Floor"/>.</summary>
-public readonly record struct SequenceRequest(long Floor);
+public readonly record struct SequenceRequest(long Floor)
+{
+    /// <summary>How many requests had failed with an unknown outcome when this one began.</summary>
+    public int FailuresBefore { get; init; }
+}

@@ -27,6 +27,7 @@ public sealed class LocalEventPersistence(
     private const string TransactionConstraint = "event_transaction_ids_request";
 
     private readonly KeyedAsyncLock _rooms = new();
+    private readonly RoomTips _tips = new();
 
     public async Task<PersistResult> PersistAsync(PersistRequest request, CancellationToken cancellationToken)
     {
@@ -40,23 +41,111 @@ public sealed class LocalEventPersistence(
         var pdus = request.Events.Select(e => Parse(e, version, request.RoomId)).ToArray();
         var started = Stopwatch.GetTimestamp();
         ForgetRedactedTargets(request);
-        var outcomes = new EventWriteOutcome[pdus.Length];
 
         using var held = await _rooms.AcquireAsync(request.RoomId, cancellationToken);
+        Written written;
+        try
+        {
+            written = await TryWriteOnTipAsync(request, pdus, cancellationToken)
+                ?? await WriteInTransactionAsync(request, pdus, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == TransactionConstraint)
+        {
+            var duplicate = request.Events.First(x => x.Transaction is not null).Transaction!;
+            throw new DuplicateTransactionException(duplicate);
+        }
+        catch
+        {
+            _tips.Forget(request.RoomId);
+            throw;
+        }
+        using var allocation = written.Allocation;
+        var rows = written.Rows;
+        // Before the announcement: the syncs it wakes read these first.
+        ForgetRedactedTargets(request);
+        for (var i = 0; i < pdus.Length; i++)
+        {
+            transactions.RememberPersisted(pdus[i].EventId, request.Events[i].Transaction);
+            events.RememberPersisted(AsStored(pdus[i], request.Events[i], rows[i], written.Outcomes[i]));
+        }
+        _tips.Remember(RoomTip.After(written.Writes[^1], written.Outcomes[^1]));
+        allocation.Complete(rows);
+        measurement.Succeeded(rows[0].Position);
+
+        logger.LogDebug("Persisted {Count} event(s) in {RoomId} at {FirstPosition}..{LastPosition} in {ElapsedMs} ms",
+            pdus.Length, request.RoomId, rows[0].Position, rows[^1].Position, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return new PersistResult([.. rows.Select(r => new PersistedEvent(r.Data.EventId, r.Position, r.WriterId))]);
+    }
+
+    /// <summary>Events committed, with the positions they hold until <see cref="Allocation"/> completes.</summary>
+    private sealed record Written(
+        StreamAllocation<EventStreamRow> Allocation, IReadOnlyList<StreamRow<EventStreamRow>> Rows, EventWrite[] Writes, EventWriteOutcome[] Outcomes);
+
+    /// <summary>
+    /// The common case, one event built on the event this persister wrote last in the room (a
+    /// message after a message), in one round trip: its position, every row and the commit.
+    /// Null, having written nothing, for any other request or when the room moved on since (the
+    /// general path then reads the room and decides).
+    /// </summary>
+    private async Task<Written?> TryWriteOnTipAsync(PersistRequest request, Pdu[] pdus, CancellationToken cancellationToken)
+    {
+        if (pdus.Length != 1 || _tips.Of(request.RoomId) is not { } tip)
+            return null;
+        var source = request.Events[0];
+        var write = new EventWrite(pdus[0], source.CanonicalJson, StreamOrdering: null, eventsStream.Writer.WriterId,
+            source.Transaction, source.AppliesRedactionOf, source.IsPublicRoom);
+        await using var batch = new NpgsqlBatch();
+        if (writer.TryAddWriteOnTip(batch, write, tip) is not { } added)
+            return null;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        batch.Connection = connection;
+        // Until the allocation is made its failures are the writer's to settle.
+        StreamAllocation<EventStreamRow>? allocation = null;
+        try
+        {
+            (allocation, var results) = await eventsStream.Writer.AllocateWithBatchAsync(1, batch, cancellationToken, batchWritesRows: true);
+            EventWriteOutcome outcome;
+            await using (results)
+                outcome = await writer.ReadWriteOnTipAsync(results, added, cancellationToken);
+            var rows = allocation.Rows([RowOf(pdus[0])]);
+            return new Written(allocation, rows, [write with { StreamOrdering = rows[0].Position }], [outcome]);
+        }
+        catch (PostgresException e) when (e.SqlState == RoomEventWriter.ExtremitiesMovedSqlState)
+        {
+            allocation?.Dispose();
+            _tips.Forget(request.RoomId);
+            return null;
+        }
+        // A refused statement rolled the batch back; anything else may have come after its commit.
+        catch (Exception e) when (e is not PostgresException && allocation is not null)
+        {
+            allocation.CompleteWithUnknownOutcome();
+            throw;
+        }
+        catch
+        {
+            allocation?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Any request, in one transaction: one round trip takes the positions, locks the room, reads
+    /// its extremities and the state the first event follows; then each event's rows; then the commit.
+    /// </summary>
+    private async Task<Written> WriteInTransactionAsync(PersistRequest request, Pdu[] pdus, CancellationToken cancellationToken)
+    {
         var creating = pdus[0].Type == RoomEventTypes.Create && pdus[0].StateKey == "";
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // One round trip takes the stream positions, locks the room, reads its extremities and
-        // the state the first event follows.
         await using var locking = new NpgsqlBatch(connection, transaction);
         writer.AddLockRoom(locking, request.RoomId, pdus[0]);
         var (allocation, lockResults) = await eventsStream.Writer.AllocateWithBatchAsync(pdus.Length, locking, cancellationToken);
-        using var allocated = allocation;
-        var rows = allocation.Rows(
-            [.. pdus.Select(p => new EventStreamRow(p.EventId, p.RoomId, p.Type, p.StateKey,
-                p.Type == RoomEventTypes.Member ? MembershipOf(p) : null))]);
         try
         {
+            var rows = allocation.Rows([.. pdus.Select(RowOf)]);
+            var writes = new EventWrite[pdus.Length];
+            var outcomes = new EventWriteOutcome[pdus.Length];
             LockedRoom locked;
             await using (lockResults)
                 locked = await writer.ReadLockedRoomAsync(lockResults, request.RoomId, creating, pdus[0], cancellationToken);
@@ -70,10 +159,9 @@ public sealed class LocalEventPersistence(
                 if (pdu.PrevEventIds.Count == 0 && !(creating && i == 0))
                     throw new RoomMovedOnException($"{pdu.EventId} has no prev events but is not the room's create event.");
                 var source = request.Events[i];
-                outcomes[i] = await writer.WriteAsync(connection, transaction, new EventWrite(
-                    pdu, source.CanonicalJson, rows[i].Position, allocation.WriterId,
-                    source.Transaction, source.AppliesRedactionOf, source.IsPublicRoom),
-                    i == 0 ? locked.FirstPrevState : null, cancellationToken);
+                writes[i] = new EventWrite(pdu, source.CanonicalJson, rows[i].Position, allocation.WriterId,
+                    source.Transaction, source.AppliesRedactionOf, source.IsPublicRoom);
+                outcomes[i] = await writer.WriteAsync(connection, transaction, writes[i], i == 0 ? locked.FirstPrevState : null, cancellationToken);
                 extremities = new HashSet<string>(StringComparer.Ordinal) { pdu.EventId };
             }
             try
@@ -85,30 +173,22 @@ public sealed class LocalEventPersistence(
                 allocation.CompleteWithUnknownOutcome();
                 throw;
             }
+            return new Written(allocation, rows, writes, outcomes);
         }
         catch (StaleExtremitiesException e)
         {
+            allocation.Dispose();
             throw new RoomMovedOnException(e.Message, e);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == TransactionConstraint)
+        catch
         {
-            var duplicate = request.Events.First(x => x.Transaction is not null).Transaction!;
-            throw new DuplicateTransactionException(duplicate);
+            allocation.Dispose();
+            throw;
         }
-        // Before the announcement: the syncs it wakes read these first.
-        ForgetRedactedTargets(request);
-        for (var i = 0; i < pdus.Length; i++)
-        {
-            transactions.RememberPersisted(pdus[i].EventId, request.Events[i].Transaction);
-            events.RememberPersisted(AsStored(pdus[i], request.Events[i], rows[i], outcomes[i]));
-        }
-        allocation.Complete(rows);
-        measurement.Succeeded(rows[0].Position);
-
-        logger.LogDebug("Persisted {Count} event(s) in {RoomId} at {FirstPosition}..{LastPosition} in {ElapsedMs} ms",
-            pdus.Length, request.RoomId, rows[0].Position, rows[^1].Position, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new PersistResult([.. rows.Select(r => new PersistedEvent(r.Data.EventId, r.Position, r.WriterId))]);
     }
+
+    private static EventStreamRow RowOf(Pdu pdu) =>
+        new(pdu.EventId, pdu.RoomId, pdu.Type, pdu.StateKey, pdu.Type == RoomEventTypes.Member ? MembershipOf(pdu) : null);
 
     public async Task<ReceivedPersistResult> PersistReceivedAsync(ReceivedPersistRequest request, CancellationToken cancellationToken)
     {
@@ -122,6 +202,8 @@ public sealed class LocalEventPersistence(
             throw new ArgumentException("The same event appears twice in one request.");
 
         using var held = await _rooms.AcquireAsync(request.RoomId, cancellationToken);
+        // Received events may move the room's extremities and state on: its next local event reads them.
+        _tips.Forget(request.RoomId);
         var known = await events.GetEventsAsync([.. pdus.Select(p => p.EventId)], cancellationToken);
         var fresh = Enumerable.Range(0, pdus.Length).Where(i => !known.ContainsKey(pdus[i].EventId)).ToArray();
         var outcomes = new ReceivedEventOutcome?[pdus.Length];

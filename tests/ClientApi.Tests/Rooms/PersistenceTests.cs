@@ -159,6 +159,75 @@ public class PersistenceTests : HomeserverFixture
         Assert.That(current.ReplacesState, Is.EqualTo(history[0].EventId));
     }
 
+    [Test]
+    public async Task Consecutive_messages_share_the_state_group_before_them()
+    {
+        var room = await _alice.CreateRoomAsync();
+        var first = await _alice.SendMessageAsync(room, "one");
+        var second = await _alice.SendMessageAsync(room, "two");
+        var groups = Server.Service<RoomStateStore>();
+        Assert.That(await groups.GetStateGroupBeforeEventAsync(second, CancellationToken.None),
+            Is.EqualTo(await groups.GetStateGroupBeforeEventAsync(first, CancellationToken.None)));
+    }
+
+    [Test]
+    public async Task A_message_after_a_state_event_has_that_state_event_in_the_state_before_it()
+    {
+        var room = await _alice.CreateRoomAsync();
+        await _alice.SendMessageAsync(room, "before");
+        var put = await _alice.PutStateAsync(room, "org.example.flag", "", new JsonObject { ["on"] = true });
+        put.Ok();
+        var stateEventId = put.Object["event_id"]!.GetValue<string>();
+        var message = await _alice.SendMessageAsync(room, "after");
+
+        var state = Server.Service<RoomStateStore>();
+        var before = await state.GetStateIdsBeforeEventAsync(message, null, CancellationToken.None);
+        Assert.That(before![("org.example.flag", "")], Is.EqualTo(stateEventId));
+        var current = await state.GetCurrentStateIdsAsync(room, CancellationToken.None);
+        Assert.That(before, Is.EquivalentTo(current.ToDictionary(e => (e.Type, e.StateKey), e => e.EventId)));
+    }
+
+    [Test]
+    public async Task A_write_expecting_other_forward_extremities_is_refused()
+    {
+        var room = await _alice.CreateRoomAsync();
+        var message = await _alice.SendMessageAsync(room, "tip");
+        await using var connection = new NpgsqlConnection(Server.DatabaseConnectionString);
+        await connection.OpenAsync();
+        async Task LockExpectingAsync(string roomId, string extremity)
+        {
+            await using var command = new NpgsqlCommand("SELECT lock_room_expecting_extremities($1, $2)", connection);
+            command.Parameters.AddWithValue(roomId);
+            command.Parameters.AddWithValue(new[] { extremity });
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.DoesNotThrowAsync(() => LockExpectingAsync(room, message));
+        var moved = Assert.ThrowsAsync<PostgresException>(() => LockExpectingAsync(room, "$elsewhere"));
+        Assert.That(moved!.SqlState, Is.EqualTo(RoomEventWriter.ExtremitiesMovedSqlState));
+        var unknown = Assert.ThrowsAsync<PostgresException>(() => LockExpectingAsync("!nowhere:" + Server.ServerName, message));
+        Assert.That(unknown!.SqlState, Is.EqualTo(RoomEventWriter.ExtremitiesMovedSqlState));
+    }
+
+    [Test]
+    public async Task A_message_is_written_when_the_room_moved_on_since_the_persisters_last_write()
+    {
+        var room = await _alice.CreateRoomAsync();
+        var first = await _alice.SendMessageAsync(room, "one");
+        // Another writer's fork: the room's create event is an extremity again, unknown to this persister.
+        var create = (await Server.Service<RoomStateStore>().GetCurrentStateIdsAsync(room, CancellationToken.None))
+            .Single(e => e.Type == "m.room.create").EventId;
+        await CountAsync("WITH i AS (INSERT INTO room_forward_extremities (room_id, event_id) VALUES ($1, $2) RETURNING 1) SELECT count(*) FROM i", room, create);
+
+        var second = await _alice.SendMessageAsync(room, "two");
+
+        var pdu = (await Server.Service<EventStore>().GetEventAsync(second, CancellationToken.None))!.ToPdu();
+        Assert.That(pdu.PrevEventIds, Is.EqualTo(new[] { first }));
+        Assert.That(await CountAsync("SELECT count(*) FROM room_forward_extremities WHERE room_id = $1 AND event_id = ANY($2)",
+            room, new[] { create, second }), Is.EqualTo(2));
+        Assert.That(await CountAsync("SELECT count(*) FROM room_forward_extremities WHERE room_id = $1", room), Is.EqualTo(2));
+    }
+
     private async Task<long> CountAsync(string sql, params object[] parameters)
     {
         await using var connection = new NpgsqlConnection(Server.DatabaseConnectionString);

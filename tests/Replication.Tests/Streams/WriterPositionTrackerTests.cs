@@ -39,6 +39,48 @@ public class WriterPositionTrackerTests
     }
 
     [Test]
+    public void AnnouncementsAreReadFromTheDatabaseAfterAWritingRequestFailedUnanswered()
+    {
+        var tracker = new WriterPositionTracker(10);
+        var failed = tracker.BeginRequest();
+
+        tracker.FailRequestWithUnknownOutcome(failed);
+
+        Assert.That(tracker.TakeUnknownRows(10), Is.False, "nothing at or below the floor is in doubt");
+        Assert.That(tracker.TakeUnknownRows(11), Is.True);
+        Assert.That(tracker.TakeUnknownRows(50), Is.True, "until a value drawn after the failure is announced");
+    }
+
+    [Test]
+    public void RowsOfUnknownPositionAreCoveredOnceAValueDrawnAfterTheFailureIsAnnounced()
+    {
+        var tracker = new WriterPositionTracker(10);
+        tracker.FailRequestWithUnknownOutcome(tracker.BeginRequest());
+        var later = tracker.BeginRequest();
+        tracker.EndRequest(later, [20]);
+        tracker.Finish([20]);
+
+        Assert.That(tracker.TakeUnknownRows(19), Is.True);
+        Assert.That(tracker.TakeUnknownRows(20), Is.True, "the announcement that reaches it is the last one read from the database");
+        Assert.That(tracker.TakeUnknownRows(21), Is.False);
+    }
+
+    [Test]
+    public void ARequestBegunBeforeTheFailureDoesNotCoverItsRows()
+    {
+        var tracker = new WriterPositionTracker(10);
+        var earlier = tracker.BeginRequest();
+        tracker.FailRequestWithUnknownOutcome(tracker.BeginRequest());
+        // Begun first, it may have drawn a value below the failed request's.
+        tracker.EndRequest(earlier, [12]);
+        tracker.Finish([12]);
+
+        tracker.TakeUnknownRows(12);
+
+        Assert.That(tracker.TakeUnknownRows(13), Is.True);
+    }
+
+    [Test]
     public void AnIdleWriterAdvancesToWhatOthersHaveAnnounced()
     {
         var tracker = new WriterPositionTracker(5);

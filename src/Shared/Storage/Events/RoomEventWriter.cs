@@ -5,11 +5,14 @@ using Npgsql;
 
 namespace Cluster.Shared.Storage.Events;
 
-/// <summary>One event to write, with the stream position the persister allocated for it.</summary>
+/// <summary>
+/// One event to write, with the stream position the persister allocated for it; null: the value
+/// the connection drew last from the events sequence, in the same batch.
+/// </summary>
 public sealed record EventWrite(
     Pdu Event,
     byte[] CanonicalJson,
-    long StreamOrdering,
+    long? StreamOrdering,
     int InstanceId,
     ClientTransaction? Transaction = null,
     // The event this redaction removes, when the creator found the redaction allowed to apply.
@@ -17,8 +20,25 @@ public sealed record EventWrite(
     // For a create event: list the room in the public directory.
     bool IsPublicRoom = false);
 
-/// <summary>What writing an event decided.</summary>
-public sealed record EventWriteOutcome(long StateGroupBefore, string? ReplacedStateEventId);
+/// <summary>What writing an event decided: its state group (the state before it), that group's delta chain length, the state event it replaces.</summary>
+public sealed record EventWriteOutcome(long StateGroupBefore, int DeltaChainLength, string? ReplacedStateEventId);
+
+/// <summary>
+/// The event a persister wrote last in a room, with what the state after it is made of: its state
+/// group (the state before it), that group's delta chain length, and its key when it is accepted
+/// state. These are facts about that event and never change; whether it is still the room's only
+/// forward extremity is for the write that relies on it to check (<see cref="RoomEventWriter.TryAddWriteOnTip"/>).
+/// </summary>
+public sealed record RoomTip(string RoomId, string EventId, long StateGroup, int DeltaChainLength, (string Type, string StateKey)? AcceptedStateKey)
+{
+    /// <summary>The tip <paramref name="write"/> leaves (a locally built event is accepted).</summary>
+    public static RoomTip After(EventWrite write, EventWriteOutcome outcome) => new(
+        write.Event.RoomId, write.Event.EventId, outcome.StateGroupBefore, outcome.DeltaChainLength,
+        write.Event.StateKey is { } key ? (write.Event.Type, key) : null);
+}
+
+/// <summary>A write on a room's tip added to a batch: the state group it uses when known beforehand (else the batch makes one).</summary>
+public sealed record TipWrite(long? KnownStateGroup, int DeltaChainLength);
 
 /// <summary>
 /// What writing a received event decided: its state group (the state before it) and that group's
@@ -90,6 +110,54 @@ public sealed class RoomEventWriter
     /// </summary>
     public const int MaxDeltaChainLength = 50;
 
+    /// <summary>What <c>lock_room_expecting_extremities</c> (migration 0015) fails with: the room's extremities are not the expected ones.</summary>
+    public const string ExtremitiesMovedSqlState = "MX001";
+
+    /// <summary>
+    /// Adds to <paramref name="batch"/> every row of <paramref name="write"/>, an event that is not
+    /// state and whose only prev event is <paramref name="tip"/>'s, so nothing needs reading first:
+    /// with its position drawn at the batch's start (<see cref="EventWrite.StreamOrdering"/> null),
+    /// one round trip that commits too, as one implicit transaction (a batch without <c>NpgsqlTransaction</c>).
+    /// The batch locks the room and fails with <see cref="ExtremitiesMovedSqlState"/>, writing
+    /// nothing, unless the tip is still the room's only forward extremity. Returns null, adding
+    /// nothing, for any other event, or when the state group would need the whole state read.
+    /// Read the results with <see cref="ReadWriteOnTipAsync"/>.
+    /// </summary>
+    public TipWrite? TryAddWriteOnTip(NpgsqlBatch batch, EventWrite write, RoomTip tip)
+    {
+        var ev = write.Event;
+        if (ev.StateKey is not null || ev.RoomId != tip.RoomId || ev.PrevEventIds.Count != 1 || ev.PrevEventIds[0] != tip.EventId)
+            return null;
+        if (tip.AcceptedStateKey is not null && tip.DeltaChainLength + 1 > MaxDeltaChainLength)
+            return null;
+        Add(batch, "SELECT lock_room_expecting_extremities($1, $2)", ev.RoomId, new[] { tip.EventId });
+        if (tip.AcceptedStateKey is not { } key)
+        {
+            AddEventRows(batch, write, tip.StateGroup, membership: null, replaced: null);
+            return new TipWrite(tip.StateGroup, tip.DeltaChainLength);
+        }
+        // The state after the tip is its group plus the tip itself: a one-entry delta, made here.
+        AddInsertGroup(batch, ev, tip.StateGroup, tip.DeltaChainLength + 1,
+            new Dictionary<(string, string), string> { [key] = tip.EventId }, alsoAsEventsGroup: true);
+        AddEventRows(batch, write, stateGroup: null, membership: null, replaced: null);
+        return new TipWrite(null, tip.DeltaChainLength + 1);
+    }
+
+    /// <summary>
+    /// Reads what the statements <see cref="TryAddWriteOnTip"/> added decided, from
+    /// <paramref name="reader"/> positioned on the first of their results to the batch's end; a
+    /// refused statement throws its <see cref="PostgresException"/>.
+    /// </summary>
+    public async Task<EventWriteOutcome> ReadWriteOnTipAsync(NpgsqlDataReader reader, TipWrite added, CancellationToken cancellationToken)
+    {
+        var stateGroup = added.KnownStateGroup;
+        // After the lock's result, only the new state group's statement returns a row.
+        while (await reader.NextResultAsync(cancellationToken))
+            if (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken))
+                stateGroup = reader.GetInt64(0);
+        return new EventWriteOutcome(stateGroup ?? throw new InvalidOperationException("The batch made no state group."), added.DeltaChainLength, null);
+    }
+
     /// <summary>
     /// Adds to <paramref name="batch"/> (inside the persister's transaction) what locking the room
     /// for <paramref name="first"/>, the first event of a write, reads: the room's row, locked for
@@ -139,17 +207,29 @@ public sealed class RoomEventWriter
         NpgsqlConnection connection, NpgsqlTransaction transaction, EventWrite write, PrevEventState? prevState, CancellationToken cancellationToken)
     {
         var ev = write.Event;
-        var (stateGroup, _, replaced) = await AssignStateGroupAsync(connection, transaction, ev, prevState, cancellationToken);
+        var (stateGroup, chainLength, replaced) = await AssignStateGroupAsync(connection, transaction, ev, prevState, cancellationToken);
         var membership = ev.Type == RoomEventTypes.Member ? StringOf(ev.Content["membership"]) : null;
 
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (ev.Type == RoomEventTypes.Create && ev.StateKey == "")
             Add(batch, "INSERT INTO rooms (room_id, room_version, creator, is_public) VALUES ($1, $2, $3, $4)",
                 ev.RoomId, ev.Version.Id, ev.Sender, write.IsPublicRoom);
+        AddEventRows(batch, write, stateGroup, membership, replaced);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return new EventWriteOutcome(stateGroup, chainLength, replaced);
+    }
+
+    // The rows of a locally built event; stateGroup null: the batch's new group maps the event already (AddInsertGroup).
+    private static void AddEventRows(NpgsqlBatch batch, EventWrite write, long? stateGroup, string? membership, string? replaced)
+    {
+        var ev = write.Event;
+        // Without a position given, the one drawn in the same batch (the sequence of migration 0001).
         Add(batch,
             "INSERT INTO events (event_id, room_id, stream_ordering, instance_id, topological_ordering, type, state_key, sender, " +
-            "origin_server_ts, json, membership, replaces_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            ev.EventId, ev.RoomId, write.StreamOrdering, write.InstanceId, ev.Depth, ev.Type, (object?)ev.StateKey ?? DBNull.Value,
+            "origin_server_ts, json, membership, replaces_state) " +
+            "VALUES ($1, $2, COALESCE($3, currval('events_stream_seq')), $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            ev.EventId, ev.RoomId, new NpgsqlParameter { Value = (object?)write.StreamOrdering ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint },
+            write.InstanceId, ev.Depth, ev.Type, (object?)ev.StateKey ?? DBNull.Value,
             ev.Sender, ev.OriginServerTs, write.CanonicalJson, (object?)membership ?? DBNull.Value, (object?)replaced ?? DBNull.Value);
         if (ev.PrevEventIds.Count > 0)
         {
@@ -162,7 +242,8 @@ public sealed class RoomEventWriter
             Add(batch, "INSERT INTO event_auth_edges (event_id, auth_event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
                 ev.EventId, ev.AuthEventIds.ToArray());
         Add(batch, "INSERT INTO room_forward_extremities (room_id, event_id) VALUES ($1, $2)", ev.RoomId, ev.EventId);
-        Add(batch, "INSERT INTO event_to_state_groups (event_id, state_group) VALUES ($1, $2)", ev.EventId, stateGroup);
+        if (stateGroup is { } group)
+            Add(batch, "INSERT INTO event_to_state_groups (event_id, state_group) VALUES ($1, $2)", ev.EventId, group);
         if (ev.StateKey is { } stateKey)
             Add(batch,
                 "INSERT INTO current_state_events (room_id, type, state_key, event_id, membership) VALUES ($1, $2, $3, $4, $5) " +
@@ -172,15 +253,14 @@ public sealed class RoomEventWriter
             Add(batch,
                 "INSERT INTO room_memberships (event_id, room_id, user_id, sender, membership, stream_ordering, instance_id) " +
                 "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                ev.EventId, ev.RoomId, target, ev.Sender, membership, write.StreamOrdering, write.InstanceId);
+                ev.EventId, ev.RoomId, target, ev.Sender, membership,
+                write.StreamOrdering ?? throw new ArgumentException("A membership is written with its position given."), write.InstanceId);
         if (write.AppliesRedactionOf is { } redacts)
             Add(batch, "INSERT INTO redactions (event_id, redacts, room_id) VALUES ($1, $2, $3)", ev.EventId, redacts, ev.RoomId);
         if (write.Transaction is { } txn)
             Add(batch,
                 "INSERT INTO event_transaction_ids (event_id, user_id, device_id, scope, txn_id) VALUES ($1, $2, $3, $4, $5)",
                 ev.EventId, txn.UserId, txn.DeviceId, txn.Scope, txn.TxnId);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        return new EventWriteOutcome(stateGroup, replaced);
     }
 
     /// <summary>
@@ -436,19 +516,30 @@ public sealed class RoomEventWriter
         NpgsqlConnection connection, NpgsqlTransaction transaction, Pdu ev, long? prevGroup, int chainLength,
         IReadOnlyDictionary<(string Type, string StateKey), string> entries, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddInsertGroup(batch, ev, prevGroup, chainLength, entries, alsoAsEventsGroup: false);
+        return (long)(await batch.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    // A new state group made for ev, returning its number; alsoAsEventsGroup: it is also the state before ev.
+    private static void AddInsertGroup(
+        NpgsqlBatch batch, Pdu ev, long? prevGroup, int chainLength,
+        IReadOnlyDictionary<(string Type, string StateKey), string> entries, bool alsoAsEventsGroup)
+    {
+        var command = new NpgsqlBatchCommand(
             "WITH g AS (INSERT INTO state_groups (room_id, event_id, prev_state_group, delta_chain_length) VALUES ($1, $2, $3, $4) " +
             "RETURNING state_group), s AS (INSERT INTO state_groups_state (state_group, type, state_key, event_id) " +
             "SELECT g.state_group, k.type, k.state_key, k.event_id FROM g, unnest($5::text[], $6::text[], $7::text[]) AS k(type, state_key, event_id)) " +
-            "SELECT state_group FROM g", connection, transaction);
-        command.Parameters.AddWithValue(ev.RoomId);
-        command.Parameters.AddWithValue(ev.EventId);
+            (alsoAsEventsGroup ? ", m AS (INSERT INTO event_to_state_groups (event_id, state_group) SELECT $2, state_group FROM g) " : "") +
+            "SELECT state_group FROM g");
+        command.Parameters.Add(new NpgsqlParameter { Value = ev.RoomId });
+        command.Parameters.Add(new NpgsqlParameter { Value = ev.EventId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)prevGroup ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        command.Parameters.AddWithValue(chainLength);
-        command.Parameters.AddWithValue(entries.Keys.Select(k => k.Type).ToArray());
-        command.Parameters.AddWithValue(entries.Keys.Select(k => k.StateKey).ToArray());
-        command.Parameters.AddWithValue(entries.Values.ToArray());
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        command.Parameters.Add(new NpgsqlParameter { Value = chainLength });
+        command.Parameters.Add(new NpgsqlParameter { Value = entries.Keys.Select(k => k.Type).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = entries.Keys.Select(k => k.StateKey).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = entries.Values.ToArray() });
+        batch.BatchCommands.Add(command);
     }
 
     /// <summary>The room's current state as this transaction sees it.</summary>
@@ -489,7 +580,7 @@ public sealed class RoomEventWriter
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (var parameter in parameters)
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+            command.Parameters.Add(parameter as NpgsqlParameter ?? new NpgsqlParameter { Value = parameter });
         batch.BatchCommands.Add(command);
     }
 
