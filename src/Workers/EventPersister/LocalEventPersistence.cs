@@ -68,7 +68,7 @@ public sealed class LocalEventPersistence(
             transactions.RememberPersisted(pdus[i].EventId, request.Events[i].Transaction);
             events.RememberPersisted(AsStored(pdus[i], request.Events[i], rows[i], written.Outcomes[i]));
         }
-        _tips.Remember(RoomTip.After(written.Writes[^1], written.Outcomes[^1]));
+        _tips.Remember(RoomTip.After(pdus[^1], written.Outcomes[^1]));
         allocation.Complete(rows);
         measurement.Succeeded(rows[0].Position);
 
@@ -79,7 +79,7 @@ public sealed class LocalEventPersistence(
 
     /// <summary>Events committed, with the positions they hold until <see cref="Allocation"/> completes.</summary>
     private sealed record Written(
-        StreamAllocation<EventStreamRow> Allocation, IReadOnlyList<StreamRow<EventStreamRow>> Rows, EventWrite[] Writes, EventWriteOutcome[] Outcomes);
+        StreamAllocation<EventStreamRow> Allocation, IReadOnlyList<StreamRow<EventStreamRow>> Rows, EventWriteOutcome[] Outcomes);
 
     /// <summary>
     /// The common case, one event built on the event this persister wrote last in the room (a
@@ -108,7 +108,7 @@ public sealed class LocalEventPersistence(
             await using (results)
                 outcome = await writer.ReadWriteOnTipAsync(results, added, cancellationToken);
             var rows = allocation.Rows([RowOf(pdus[0])]);
-            return new Written(allocation, rows, [write with { StreamOrdering = rows[0].Position }], [outcome]);
+            return new Written(allocation, rows, [outcome]);
         }
         catch (PostgresException e) when (e.SqlState == RoomEventWriter.ExtremitiesMovedSqlState)
         {
@@ -144,7 +144,6 @@ public sealed class LocalEventPersistence(
         try
         {
             var rows = allocation.Rows([.. pdus.Select(RowOf)]);
-            var writes = new EventWrite[pdus.Length];
             var outcomes = new EventWriteOutcome[pdus.Length];
             LockedRoom locked;
             await using (lockResults)
@@ -159,9 +158,9 @@ public sealed class LocalEventPersistence(
                 if (pdu.PrevEventIds.Count == 0 && !(creating && i == 0))
                     throw new RoomMovedOnException($"{pdu.EventId} has no prev events but is not the room's create event.");
                 var source = request.Events[i];
-                writes[i] = new EventWrite(pdu, source.CanonicalJson, rows[i].Position, allocation.WriterId,
+                var write = new EventWrite(pdu, source.CanonicalJson, rows[i].Position, allocation.WriterId,
                     source.Transaction, source.AppliesRedactionOf, source.IsPublicRoom);
-                outcomes[i] = await writer.WriteAsync(connection, transaction, writes[i], i == 0 ? locked.FirstPrevState : null, cancellationToken);
+                outcomes[i] = await writer.WriteAsync(connection, transaction, write, i == 0 ? locked.FirstPrevState : null, cancellationToken);
                 extremities = new HashSet<string>(StringComparer.Ordinal) { pdu.EventId };
             }
             try
@@ -173,7 +172,7 @@ public sealed class LocalEventPersistence(
                 allocation.CompleteWithUnknownOutcome();
                 throw;
             }
-            return new Written(allocation, rows, writes, outcomes);
+            return new Written(allocation, rows, outcomes);
         }
         catch (StaleExtremitiesException e)
         {

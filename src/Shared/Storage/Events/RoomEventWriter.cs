@@ -31,10 +31,10 @@ public sealed record EventWriteOutcome(long StateGroupBefore, int DeltaChainLeng
 /// </summary>
 public sealed record RoomTip(string RoomId, string EventId, long StateGroup, int DeltaChainLength, (string Type, string StateKey)? AcceptedStateKey)
 {
-    /// <summary>The tip <paramref name="write"/> leaves (a locally built event is accepted).</summary>
-    public static RoomTip After(EventWrite write, EventWriteOutcome outcome) => new(
-        write.Event.RoomId, write.Event.EventId, outcome.StateGroupBefore, outcome.DeltaChainLength,
-        write.Event.StateKey is { } key ? (write.Event.Type, key) : null);
+    /// <summary>The tip a locally built (so accepted) <paramref name="written"/> event leaves.</summary>
+    public static RoomTip After(Pdu written, EventWriteOutcome outcome) => new(
+        written.RoomId, written.EventId, outcome.StateGroupBefore, outcome.DeltaChainLength,
+        written.StateKey is { } key ? (written.Type, key) : null);
 }
 
 /// <summary>A write on a room's tip added to a batch: the state group it uses when known beforehand (else the batch makes one).</summary>
