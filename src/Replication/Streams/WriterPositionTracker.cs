@@ -7,11 +7,13 @@ namespace Cluster.Replication.Streams;
 /// </summary>
 /// <remarks>
 /// The writer's position P promises: every row this writer will ever have at or below P is
-/// already committed. So P may not pass a position still in flight, nor a sequence request
-/// still on the wire (its answer is unknown but is above every value the sequence had handed
-/// out when the request started: the request's floor). Other than that P may rise to the highest
-/// sequence value known to be handed out, by us or anyone: that is how an idle writer stops
-/// holding readers back.
+/// already committed. So P may not pass a position still in flight, nor what a sequence request
+/// still on the wire may come back with: a value above every value the sequence had handed out
+/// when the request started (the request's floor), and none it handed us since. So a request
+/// holds P at its floor raised through the values just above it that we drew and finished; a
+/// write is then not held back by one begun while it was on the wire (in one round trip the
+/// request spans the whole write). Other than that P may rise to the highest sequence value
+/// known to be handed out, by us or anyone: that is how an idle writer stops holding readers back.
 /// </remarks>
 public sealed class WriterPositionTracker
 {
@@ -19,6 +21,8 @@ public sealed class WriterPositionTracker
     private readonly SortedSet<long> _inFlight = [];
     // Floors of sequence requests not yet answered, with multiplicity.
     private readonly SortedDictionary<long, int> _pendingFloors = [];
+    // Values we drew and finished above the lowest pending floor: no request can come back with them.
+    private readonly SortedSet<long> _finishedAboveFloor = [];
     private long _highestKnown;
     private long _position;
     // A request whose batch also wrote rows failed unanswered: rows may exist above this floor at
@@ -140,7 +144,8 @@ public sealed class WriterPositionTracker
         lock (_lock)
         {
             foreach (var position in positions)
-                _inFlight.Remove(position);
+                if (_inFlight.Remove(position) && _pendingFloors.Count > 0 && position > _pendingFloors.Keys.First())
+                    _finishedAboveFloor.Add(position);
             return Recompute();
         }
     }
@@ -170,13 +175,34 @@ public sealed class WriterPositionTracker
             _pendingFloors[request.Floor] = count - 1;
     }
 
+    /// <summary>
+    /// The lowest pending floor, raised through the consecutive values above it that we finished
+    /// (a request with a higher floor reaches at least as far). Forgets finished values at or
+    /// below that floor: every request begun from now on has a floor above them.
+    /// </summary>
+    private long ReachOfPendingRequests()
+    {
+        var reach = _pendingFloors.Keys.First();
+        while (_finishedAboveFloor.Count > 0 && _finishedAboveFloor.Min <= reach)
+            _finishedAboveFloor.Remove(_finishedAboveFloor.Min);
+        foreach (var value in _finishedAboveFloor)
+        {
+            if (value != reach + 1)
+                break;
+            reach = value;
+        }
+        return reach;
+    }
+
     private bool Recompute()
     {
         var candidate = _highestKnown;
         if (_inFlight.Count > 0)
             candidate = Math.Min(candidate, _inFlight.Min - 1);
         if (_pendingFloors.Count > 0)
-            candidate = Math.Min(candidate, _pendingFloors.Keys.First());
+            candidate = Math.Min(candidate, ReachOfPendingRequests());
+        else
+            _finishedAboveFloor.Clear();
         if (candidate <= _position)
             return false;
         _position = candidate;

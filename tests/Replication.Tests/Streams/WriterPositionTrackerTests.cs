@@ -154,19 +154,55 @@ public class WriterPositionTrackerTests
     public void ANegativeStartIsRejected() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new WriterPositionTracker(-1));
 
+    [Test]
+    public void AWriteFinishedWhileALaterRequestIsOnTheWireIsNotHeldBackByIt()
+    {
+        var tracker = new WriterPositionTracker(10);
+        var first = tracker.BeginRequest();
+        var second = tracker.BeginRequest();
+        tracker.EndRequest(first, [11]);
+
+        tracker.Finish([11]);
+
+        // The second request cannot come back with 11, which the first drew.
+        Assert.That(tracker.Position, Is.EqualTo(11));
+        tracker.EndRequest(second, [12]);
+        tracker.Finish([12]);
+        Assert.That(tracker.Position, Is.EqualTo(12));
+    }
+
+    [Test]
+    public void ARequestOnTheWireStillHoldsThePositionBelowAValueItMayHaveDrawn()
+    {
+        var tracker = new WriterPositionTracker(10);
+        var first = tracker.BeginRequest();
+        var second = tracker.BeginRequest();
+        tracker.EndRequest(first, [12]);
+
+        tracker.Finish([12]);
+
+        // 11 was handed out to someone: perhaps the second request.
+        Assert.That(tracker.Position, Is.EqualTo(10));
+        tracker.EndRequest(second, [11]);
+        tracker.Finish([11]);
+        Assert.That(tracker.Position, Is.EqualTo(12));
+    }
+
     /// <summary>
-    /// Random interleavings of requests, answers (from a shared sequence), completions and
-    /// observations: the position never passes an allocation in flight or a request's floor,
-    /// never goes back, and once everything is finished it reaches the highest value handed out.
+    /// Random interleavings of requests, values drawn from a shared sequence (a request draws at
+    /// any moment while on the wire, and learns its value only when answered), completions and
+    /// other writers' announcements: the position never reaches a value we drew and have not
+    /// finished, never goes back, and once everything is finished it reaches the highest value
+    /// handed out.
     /// </summary>
     [Test]
     public void ThePositionNeverPassesWorkInFlightAndCatchesUpWhenIdle()
     {
-        Gen.Int[0, 3].Array[1, 80].Sample(operations =>
+        Gen.Int[0, 4].Array[1, 80].Sample(operations =>
         {
             var tracker = new WriterPositionTracker(0);
             long sequence = 0;
-            var requests = new List<SequenceRequest>();
+            var requests = new List<(SequenceRequest Request, long? Drawn)>();
             var inFlight = new List<long>();
             long last = 0;
             var step = 0;
@@ -176,38 +212,48 @@ public class WriterPositionTrackerTests
                 switch (operation)
                 {
                     case 0:
-                        requests.Add(tracker.BeginRequest());
+                        requests.Add((tracker.BeginRequest(), null));
                         break;
-                    case 1 when requests.Count > 0:
-                        var request = requests[step % requests.Count];
-                        requests.Remove(request);
-                        var value = ++sequence;
-                        tracker.EndRequest(request, [value]);
-                        inFlight.Add(value);
+                    case 1 when requests.Any(r => r.Drawn is null):
+                        var undrawn = requests.Where(r => r.Drawn is null).ToList();
+                        var drawing = undrawn[step % undrawn.Count];
+                        requests[requests.IndexOf(drawing)] = drawing with { Drawn = ++sequence };
                         break;
-                    case 2 when inFlight.Count > 0:
+                    case 2 when requests.Any(r => r.Drawn is not null):
+                        var drawn = requests.Where(r => r.Drawn is not null).ToList();
+                        var answered = drawn[step % drawn.Count];
+                        requests.Remove(answered);
+                        tracker.EndRequest(answered.Request, [answered.Drawn!.Value]);
+                        inFlight.Add(answered.Drawn.Value);
+                        break;
+                    case 3 when inFlight.Count > 0:
                         var finished = inFlight[step % inFlight.Count];
                         inFlight.Remove(finished);
                         tracker.Finish([finished]);
                         break;
                     default:
-                        // Another writer allocated and announced.
+                        // Another writer drew and announced.
                         tracker.Observe(++sequence);
                         break;
                 }
                 var position = tracker.Position;
                 if (position < last)
                     return false;
-                if (inFlight.Count > 0 && position >= inFlight.Min())
-                    return false;
-                if (requests.Count > 0 && position > requests.Min(r => r.Floor))
+                var unfinished = inFlight.Concat(requests.Where(r => r.Drawn is not null).Select(r => r.Drawn!.Value)).ToList();
+                if (unfinished.Count > 0 && position >= unfinished.Min())
                     return false;
                 last = position;
             }
-            foreach (var request in requests)
-                tracker.FailRequest(request);
+            foreach (var (request, drawn) in requests)
+                if (drawn is { } value)
+                {
+                    tracker.EndRequest(request, [value]);
+                    tracker.Finish([value]);
+                }
+                else
+                    tracker.FailRequest(request);
             tracker.Finish(inFlight);
             return tracker.Position == sequence;
-        });
+        }, iter: 20_000);
     }
 }
