@@ -56,16 +56,12 @@ internal static class SyncEndpoint
                         await wakeups.WaitUntilPublishedAsync(missed, ct);
                         continue;
                     }
-                    var remaining = deadline - DateTime.UtcNow;
-                    var woken = remaining > TimeSpan.Zero ? await Task.WhenAny(waiter.Woken, Task.Delay(remaining, ct)) : null;
-                    if (woken != waiter.Woken)
+                    if (await WokenWithinAsync(waiter, deadline - DateTime.UtcNow, ct) is not { } change)
                     {
-                        ct.ThrowIfCancellationRequested();
                         SyncTelemetry.TimedOut();
                         // Built now rather than kept from before the wait: a waiting sync holds no response.
                         return (await builder.BuildAsync(request, ct)).ToResult();
                     }
-                    var change = await waiter.Woken;
                     SyncTelemetry.Woken();
                     delivery = SyncTelemetry.StartDelivery(change);
                     await wakeups.WaitUntilPublishedAsync(change, ct);
@@ -76,4 +72,23 @@ internal static class SyncEndpoint
                 delivery?.Dispose();
             }
         }).RequireAccessToken();
+
+    /// <summary>
+    /// The change that woke <paramref name="waiter"/>, or null once <paramref name="timeout"/> has
+    /// passed. The timer goes with the wait: a long-poll woken after a second must not leave its
+    /// 30-second timer queued (at hundreds of wake-ups a second they pile up by the ten thousand).
+    /// </summary>
+    private static async Task<SyncWakeups.LastChange?> WokenWithinAsync(SyncWakeups.Waiter waiter, TimeSpan timeout, CancellationToken ct)
+    {
+        if (timeout <= TimeSpan.Zero)
+            return waiter.Woken.IsCompleted ? await waiter.Woken : null;
+        try
+        {
+            return await waiter.Woken.WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
 }

@@ -85,6 +85,30 @@ public class SyncTests : HomeserverFixture
     }
 
     [Test]
+    [SingleProcessOnly("counts the timers of the process the server runs in")]
+    public async Task A_long_poll_woken_by_a_message_leaves_no_timer_behind()
+    {
+        var alice = await Server.RegisterUserAsync();
+        var bob = await Server.RegisterUserAsync();
+        var roomId = await alice.CreateRoomAsync(new JsonObject { ["invite"] = new JsonArray(bob.UserId) });
+        (await bob.JoinAsync(roomId)).Ok();
+        var since = (await bob.SyncAsync()).NextBatch();
+        const int polls = 40;
+
+        var timersBefore = Timer.ActiveCount;
+        for (var i = 0; i < polls; i++)
+        {
+            var poll = bob.SyncAsync(since, timeoutMs: 30000);
+            await Task.Delay(100);
+            await alice.SendMessageAsync(roomId, $"wake up {i}");
+            since = (await poll).NextBatch();
+        }
+
+        // Each poll was woken long before its 30 seconds: none may leave its timeout queued.
+        Assert.That(Timer.ActiveCount - timersBefore, Is.LessThan(polls / 4));
+    }
+
+    [Test]
     public async Task A_long_poll_is_not_woken_by_rooms_the_user_is_not_in_and_times_out_empty()
     {
         var alice = await Server.RegisterUserAsync();
