@@ -40,15 +40,6 @@ public class SyncRoundTripTests : RoundTripCountingFixture
         Assert.That(seen.JoinedRoom(roomId)?.TimelineBodies(), Does.Contain(body));
     }
 
-    private async Task<(TestUser Alice, TestUser Bob, string RoomId)> TwoUsersInARoomAsync()
-    {
-        var alice = await Server.RegisterUserAsync();
-        var bob = await Server.RegisterUserAsync();
-        var roomId = await alice.CreatePublicRoomAsync();
-        (await bob.JoinAsync(roomId)).Ok();
-        return (alice, bob, roomId);
-    }
-
     // Moves the account data, receipts, to-device and push rules streams with rows of users and
     // rooms that are not Bob's, as any busy server does between two of his syncs.
     private async Task OthersAreBusyAsync()
@@ -72,7 +63,7 @@ public class SyncRoundTripTests : RoundTripCountingFixture
     [Test]
     public async Task An_incremental_sync_after_another_users_message_makes_no_round_trip_once_the_event_was_read()
     {
-        var (alice, bob, roomId) = await TwoUsersInARoomAsync();
+        var (alice, bob, roomId) = await Server.TwoUsersInARoomAsync();
         var aliceToken = (await alice.SyncAsync()).NextBatch();
         var bobToken = (await bob.SyncAsync()).NextBatch();
         // Settle: the first incremental sync of a device acknowledges its to-device position.
@@ -90,7 +81,7 @@ public class SyncRoundTripTests : RoundTripCountingFixture
     [Test]
     public async Task An_incremental_sync_reads_none_of_the_streams_that_moved_only_for_others()
     {
-        var (alice, bob, roomId) = await TwoUsersInARoomAsync();
+        var (alice, bob, roomId) = await Server.TwoUsersInARoomAsync();
         var aliceToken = (await alice.SyncAsync()).NextBatch();
         var bobToken = (await bob.SyncAsync()).NextBatch();
         bobToken = (await bob.SyncAsync(bobToken)).NextBatch();
@@ -109,7 +100,7 @@ public class SyncRoundTripTests : RoundTripCountingFixture
     [Test]
     public async Task The_first_sync_to_ask_for_an_event_persisted_elsewhere_reads_it_once_for_everyone()
     {
-        var (alice, bob, roomId) = await TwoUsersInARoomAsync();
+        var (alice, bob, roomId) = await Server.TwoUsersInARoomAsync();
         var carol = await Server.RegisterUserAsync();
         (await carol.JoinAsync(roomId)).Ok();
         var bobToken = (await bob.SyncAsync()).NextBatch();
@@ -130,7 +121,7 @@ public class SyncRoundTripTests : RoundTripCountingFixture
     [Test]
     public async Task The_syncs_one_message_wakes_at_once_read_it_once_between_them()
     {
-        var (alice, bob, roomId) = await TwoUsersInARoomAsync();
+        var (alice, bob, roomId) = await Server.TwoUsersInARoomAsync();
         var others = new List<TestUser> { bob };
         for (var i = 0; i < 3; i++)
         {
@@ -156,7 +147,7 @@ public class SyncRoundTripTests : RoundTripCountingFixture
     [Test]
     public async Task A_sync_in_the_process_that_persisted_the_event_reads_nothing()
     {
-        var (alice, bob, roomId) = await TwoUsersInARoomAsync();
+        var (alice, bob, roomId) = await Server.TwoUsersInARoomAsync();
         var bobToken = (await bob.SyncAsync()).NextBatch();
         bobToken = (await bob.SyncAsync(bobToken)).NextBatch();
 
@@ -170,7 +161,7 @@ public class SyncRoundTripTests : RoundTripCountingFixture
     [Test]
     public async Task The_senders_own_sync_in_the_persisting_process_reads_nothing()
     {
-        var (alice, _, roomId) = await TwoUsersInARoomAsync();
+        var (alice, _, roomId) = await Server.TwoUsersInARoomAsync();
         var aliceToken = (await alice.SyncAsync()).NextBatch();
         aliceToken = (await alice.SyncAsync(aliceToken)).NextBatch();
 
@@ -186,7 +177,7 @@ public class SyncRoundTripTests : RoundTripCountingFixture
     [Test]
     public async Task A_stored_filter_is_read_once()
     {
-        var (_, bob, _) = await TwoUsersInARoomAsync();
+        var (_, bob, _) = await Server.TwoUsersInARoomAsync();
         var filterId = (await bob.Client.PostAsync($"{RoomTestHelpers.V3}/user/{Uri.EscapeDataString(bob.UserId)}/filter",
             new JsonObject { ["room"] = new JsonObject { ["timeline"] = new JsonObject { ["limit"] = 5 } } })).Ok()["filter_id"]!.GetValue<string>();
         var bobToken = (await bob.SyncAsync(filter: filterId)).NextBatch();
@@ -200,7 +191,7 @@ public class SyncRoundTripTests : RoundTripCountingFixture
     [Test]
     public async Task An_incremental_sync_with_nothing_new_makes_no_round_trip()
     {
-        var (_, bob, _) = await TwoUsersInARoomAsync();
+        var (_, bob, _) = await Server.TwoUsersInARoomAsync();
         var bobToken = (await bob.SyncAsync()).NextBatch();
         bobToken = (await bob.SyncAsync(bobToken)).NextBatch();
 

@@ -1,10 +1,21 @@
 using System.Text.Json.Nodes;
 using Cluster.ClientApi.Tests.Fixtures;
+using Cluster.ClientApi.Tests.Rooms;
 
 namespace Cluster.ClientApi.Tests.Sync;
 
 internal static class SyncTestHelpers
 {
+    /// <summary>Alice's public room, which Bob has joined.</summary>
+    public static async Task<(TestUser Alice, TestUser Bob, string RoomId)> TwoUsersInARoomAsync(this Homeserver server)
+    {
+        var alice = await server.RegisterUserAsync();
+        var bob = await server.RegisterUserAsync();
+        var roomId = await alice.CreatePublicRoomAsync();
+        (await bob.JoinAsync(roomId)).Ok();
+        return (alice, bob, roomId);
+    }
+
     public static async Task<JsonObject> SyncAsync(this TestUser user, string? since = null, int timeoutMs = 0, string? filter = null, bool fullState = false)
     {
         var query = new List<string> { $"timeout={timeoutMs}" };

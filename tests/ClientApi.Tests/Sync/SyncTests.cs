@@ -68,10 +68,7 @@ public class SyncTests : HomeserverFixture
     [Test]
     public async Task A_long_poll_wakes_when_a_message_arrives_in_one_of_the_users_rooms()
     {
-        var alice = await Server.RegisterUserAsync();
-        var bob = await Server.RegisterUserAsync();
-        var roomId = await alice.CreateRoomAsync(new JsonObject { ["invite"] = new JsonArray(bob.UserId) });
-        (await bob.JoinAsync(roomId)).Ok();
+        var (alice, bob, roomId) = await Server.TwoUsersInARoomAsync();
         var since = (await bob.SyncAsync()).NextBatch();
 
         var clock = Stopwatch.StartNew();
@@ -88,10 +85,7 @@ public class SyncTests : HomeserverFixture
     [SingleProcessOnly("counts the timers of the process the server runs in")]
     public async Task A_long_poll_woken_by_a_message_leaves_no_timer_behind()
     {
-        var alice = await Server.RegisterUserAsync();
-        var bob = await Server.RegisterUserAsync();
-        var roomId = await alice.CreateRoomAsync(new JsonObject { ["invite"] = new JsonArray(bob.UserId) });
-        (await bob.JoinAsync(roomId)).Ok();
+        var (alice, bob, roomId) = await Server.TwoUsersInARoomAsync();
         var since = (await bob.SyncAsync()).NextBatch();
         const int polls = 40;
 
