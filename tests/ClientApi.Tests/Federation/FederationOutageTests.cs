@@ -6,6 +6,7 @@ using Cluster.Shared.Federation.Client;
 using Cluster.Shared.Identifiers;
 using Cluster.Shared.RoomVersions;
 using Cluster.Shared.Storage.Events;
+using Cluster.Workers.FederationReader.Authentication;
 using Cluster.Workers.FederationReader.Transactions;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -66,6 +67,40 @@ public class FederationOutageTests
         await using var command = new NpgsqlCommand("SELECT failures FROM federation_destinations WHERE destination = $1", connection);
         command.Parameters.AddWithValue(destination);
         return await command.ExecuteScalarAsync() is int failures ? failures : 0;
+    }
+
+    private static async Task<long?> HeardFromAsync(Homeserver server, string destination)
+    {
+        await using var connection = new NpgsqlConnection(server.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT heard_from_ts FROM federation_destinations WHERE destination = $1", connection);
+        command.Parameters.AddWithValue(destination);
+        return await command.ExecuteScalarAsync() as long?;
+    }
+
+    [Test]
+    public async Task A_request_within_a_second_of_the_last_one_noted_still_ends_the_back_off()
+    {
+        await using var server = await FederatedServers.StartAsync();
+        var origin = ServerName.Parse("peer.example.org");
+        var heardFrom = server.Service<OriginsHeardFrom>();
+        await heardFrom.NoteAsync(origin, CancellationToken.None);
+
+        // The peer fails right after that note (it restarts), and its first request after it
+        // comes back falls inside the interval of the note before.
+        await using (var connection = new NpgsqlConnection(server.DatabaseConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "INSERT INTO federation_destinations (destination, failures, retry_at) VALUES ($1, 1, $2)", connection);
+            command.Parameters.AddWithValue(origin.ToString());
+            command.Parameters.AddWithValue(DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
+            await command.ExecuteNonQueryAsync();
+        }
+        await heardFrom.NoteAsync(origin, CancellationToken.None);
+
+        await Eventually.That(async () => await HeardFromAsync(server, origin.ToString()) is not null,
+            OriginsHeardFrom.Interval + TimeSpan.FromSeconds(5));
     }
 
     [Test]
