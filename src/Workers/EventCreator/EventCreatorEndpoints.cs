@@ -16,16 +16,16 @@ public static class EventCreatorEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientPost("createRoom", CreateRoomAsync).RequireAccessToken();
+        app.ClientV3().MapPost("createRoom", CreateRoomAsync).RequireAccessToken();
 
-        app.MapClientPost("join/{roomIdOrAlias}", (HttpContext ctx, string roomIdOrAlias, JoinTargets targets, MembershipActions actions, RemoteRoomJoin remote) =>
+        app.ClientV3().MapPost("join/{roomIdOrAlias}", (HttpContext ctx, string roomIdOrAlias, JoinTargets targets, MembershipActions actions, RemoteRoomJoin remote) =>
             JoinAsync(ctx, PathValues.Get(ctx, "roomIdOrAlias"), targets, actions, remote)).RequireAccessToken();
 
-        app.MapClientPost("rooms/{roomId}/join", (HttpContext ctx, string roomId, JoinTargets targets, MembershipActions actions, RemoteRoomJoin remote) =>
+        app.ClientV3().MapPost("rooms/{roomId}/join", (HttpContext ctx, string roomId, JoinTargets targets, MembershipActions actions, RemoteRoomJoin remote) =>
             JoinAsync(ctx, RoomIdOf(ctx), targets, actions, remote)).RequireAccessToken();
 
         // A room this server is in is knocked on here; any other through a resident server (make_knock/send_knock).
-        app.MapClientPost("knock/{roomIdOrAlias}", async (
+        app.ClientV3().MapPost("knock/{roomIdOrAlias}", async (
             HttpContext ctx, string roomIdOrAlias, JoinTargets targets, MembershipActions actions, RemoteRoomKnock remote) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
@@ -37,7 +37,7 @@ public static class EventCreatorEndpoints
             return Results.Json(new JsonObject { ["room_id"] = target.RoomId });
         }).RequireAccessToken();
 
-        app.MapClientPost("rooms/{roomId}/invite", async (HttpContext ctx, string roomId, MembershipActions actions) =>
+        app.ClientV3().MapPost("rooms/{roomId}/invite", async (HttpContext ctx, string roomId, MembershipActions actions) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx);
             var target = RequestValues.UserId(body.RequiredString("user_id"));
@@ -46,7 +46,7 @@ public static class EventCreatorEndpoints
         }).RequireAccessToken();
 
         // An invite or knock in a room this server is not in is left through a resident server.
-        app.MapClientPost("rooms/{roomId}/leave", async (HttpContext ctx, string roomId, MembershipActions actions, RemoteRoomLeave remote) =>
+        app.ClientV3().MapPost("rooms/{roomId}/leave", async (HttpContext ctx, string roomId, MembershipActions actions, RemoteRoomLeave remote) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
             var (user, room, reason) = (ctx.Requester().User, RoomIdOf(ctx), RequestValues.Reason(body));
@@ -57,7 +57,7 @@ public static class EventCreatorEndpoints
             return Empty();
         }).RequireAccessToken();
 
-        app.MapClientPost("rooms/{roomId}/forget", async (HttpContext ctx, string roomId, MembershipActions actions) =>
+        app.ClientV3().MapPost("rooms/{roomId}/forget", async (HttpContext ctx, string roomId, MembershipActions actions) =>
         {
             await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
             await actions.ForgetAsync(ctx.Requester().User, RoomIdOf(ctx), ctx.RequestAborted);
@@ -68,7 +68,7 @@ public static class EventCreatorEndpoints
         MapTargeted(app, "ban", (actions, actor, roomId, target, reason, ct) => actions.BanAsync(actor, roomId, target, reason, ct));
         MapTargeted(app, "unban", (actions, actor, roomId, target, reason, ct) => actions.UnbanAsync(actor, roomId, target, reason, ct));
 
-        app.MapClientPut("rooms/{roomId}/send/{eventType}/{txnId}",
+        app.ClientV3().MapPut("rooms/{roomId}/send/{eventType}/{txnId}",
             async (HttpContext ctx, string roomId, string eventType, string txnId, RoomEventActions actions) =>
             {
                 var content = await RequestBody.ReadObjectAsync(ctx);
@@ -78,14 +78,14 @@ public static class EventCreatorEndpoints
                 return Results.Json(new JsonObject { ["event_id"] = sent.EventId });
             }).RequireAccessToken().RateLimited(RateLimitAction.Message);
 
-        app.MapClientPut("rooms/{roomId}/state/{eventType}/{stateKey}",
+        app.ClientV3().MapPut("rooms/{roomId}/state/{eventType}/{stateKey}",
             (HttpContext ctx, string roomId, string eventType, string stateKey, RoomEventActions actions) =>
                 PutStateAsync(ctx, roomId, eventType, PathValues.Get(ctx, "stateKey"), actions)).RequireAccessToken().RateLimited(RateLimitAction.Message);
-        app.MapClientPut("rooms/{roomId}/state/{eventType}",
+        app.ClientV3().MapPut("rooms/{roomId}/state/{eventType}",
             (HttpContext ctx, string roomId, string eventType, RoomEventActions actions) =>
                 PutStateAsync(ctx, roomId, eventType, "", actions)).RequireAccessToken().RateLimited(RateLimitAction.Message);
 
-        app.MapClientPut("rooms/{roomId}/redact/{eventId}/{txnId}",
+        app.ClientV3().MapPut("rooms/{roomId}/redact/{eventId}/{txnId}",
             async (HttpContext ctx, string roomId, string eventId, string txnId, RoomEventActions actions) =>
             {
                 var body = await RequestBody.ReadObjectAsync(ctx, emptyIsEmptyObject: true);
@@ -101,8 +101,8 @@ public static class EventCreatorEndpoints
                 return Results.Json(new JsonObject { ["event_id"] = sent.EventId });
             }).RequireAccessToken().RateLimited(RateLimitAction.Message);
 
-        app.MapClientPut("directory/room/{roomAlias}", PutAliasAsync).RequireAccessToken();
-        app.MapClientDelete("directory/room/{roomAlias}", DeleteAliasAsync).RequireAccessToken();
+        app.ClientV3().MapPut("directory/room/{roomAlias}", PutAliasAsync).RequireAccessToken();
+        app.ClientV3().MapDelete("directory/room/{roomAlias}", DeleteAliasAsync).RequireAccessToken();
     }
 
     // A room this server is in is joined here; any other through a resident server (make_join/send_join).
@@ -145,7 +145,7 @@ public static class EventCreatorEndpoints
         MembershipActions actions, UserId actor, string roomId, UserId target, string? reason, CancellationToken cancellationToken);
 
     private static void MapTargeted(IEndpointRouteBuilder app, string verb, TargetedAction action) =>
-        app.MapClientPost($"rooms/{{roomId}}/{verb}", async (HttpContext ctx, string roomId, MembershipActions actions) =>
+        app.ClientV3().MapPost($"rooms/{{roomId}}/{verb}", async (HttpContext ctx, string roomId, MembershipActions actions) =>
         {
             var body = await RequestBody.ReadObjectAsync(ctx);
             var target = RequestValues.UserId(body.RequiredString("user_id"));

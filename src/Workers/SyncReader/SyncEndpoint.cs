@@ -12,7 +12,7 @@ namespace Cluster.Workers.SyncReader;
 internal static class SyncEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapClientGet("sync", async (HttpContext context, FilterResolver filters, SyncResponseBuilder builder, SyncWakeups wakeups, SyncTokenCatchUp catchUp,
+        app.ClientV3().MapGet("sync", async (HttpContext context, FilterResolver filters, SyncResponseBuilder builder, SyncWakeups wakeups, SyncTokenCatchUp catchUp,
             LocalEventWrites localWrites) =>
         {
             var request = await SyncRequest.ParseAsync(context, filters);

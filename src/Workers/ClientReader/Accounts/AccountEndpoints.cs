@@ -14,8 +14,8 @@ internal static class AccountEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientPost("account/password", ChangePasswordAsync).RequireAccessToken().WithUserInteractiveAuth();
-        app.MapClientPost("account/deactivate", DeactivateAsync).RequireAccessToken().WithUserInteractiveAuth();
+        app.ClientV3().MapPost("account/password", ChangePasswordAsync).RequireAccessToken().WithUserInteractiveAuth();
+        app.ClientV3().MapPost("account/deactivate", DeactivateAsync).RequireAccessToken().WithUserInteractiveAuth();
     }
 
     private static async Task<IResult> ChangePasswordAsync(

@@ -18,20 +18,20 @@ internal static class DeviceEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientGet("devices", async (HttpContext context, DeviceStore devices) =>
+        app.ClientV3().MapGet("devices", async (HttpContext context, DeviceStore devices) =>
         {
             var list = await devices.ListAsync(context.Requester().User, context.RequestAborted);
             return Results.Json(new JsonObject { ["devices"] = new JsonArray(list.Select(d => (JsonNode)ToJson(d)).ToArray()) });
         }).RequireAccessToken();
 
-        app.MapClientGet("devices/{deviceId}", async (HttpContext context, DeviceStore devices) =>
+        app.ClientV3().MapGet("devices/{deviceId}", async (HttpContext context, DeviceStore devices) =>
         {
             var device = await devices.GetAsync(context.Requester().User, PathDeviceId(context), context.RequestAborted)
                 ?? throw MatrixException.NotFound("No such device");
             return Results.Json(ToJson(device));
         }).RequireAccessToken();
 
-        app.MapClientPut("devices/{deviceId}", async (HttpContext context, DeviceStore devices) =>
+        app.ClientV3().MapPut("devices/{deviceId}", async (HttpContext context, DeviceStore devices) =>
         {
             var body = await RequestBody.ReadObjectAsync(context);
             var name = body.OptionalString("display_name").Limit("display_name", DeviceStore.MaxDisplayNameLength);
@@ -39,7 +39,7 @@ internal static class DeviceEndpoints
             return found ? Results.Json(new JsonObject()) : throw MatrixException.NotFound("No such device");
         }).RequireAccessToken();
 
-        app.MapClientDelete("devices/{deviceId}", async (HttpContext context, DeviceStore devices, UserInteractiveAuth uia, AccessTokenRevocations revocations) =>
+        app.ClientV3().MapDelete("devices/{deviceId}", async (HttpContext context, DeviceStore devices, UserInteractiveAuth uia, AccessTokenRevocations revocations) =>
         {
             var deviceId = PathDeviceId(context);
             var body = await RequestBody.ReadObjectAsync(context, emptyIsEmptyObject: true);
@@ -47,7 +47,7 @@ internal static class DeviceEndpoints
             return Results.Json(new JsonObject());
         }).RequireAccessToken().WithUserInteractiveAuth();
 
-        app.MapClientPost("delete_devices", async (HttpContext context, DeviceStore devices, UserInteractiveAuth uia, AccessTokenRevocations revocations) =>
+        app.ClientV3().MapPost("delete_devices", async (HttpContext context, DeviceStore devices, UserInteractiveAuth uia, AccessTokenRevocations revocations) =>
         {
             var body = await RequestBody.ReadObjectAsync(context);
             await DeleteAsync(context, devices, uia, revocations, body, ReadDeviceList(body));

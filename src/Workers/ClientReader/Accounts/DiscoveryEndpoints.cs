@@ -27,7 +27,7 @@ internal static class DiscoveryEndpoints
             return Results.Json(new JsonObject { ["m.homeserver"] = new JsonObject { ["base_url"] = baseUrl } });
         });
 
-        app.MapClientGet("capabilities", () => Results.Json(new JsonObject { ["capabilities"] = Capabilities() }))
+        app.ClientV3().MapGet("capabilities", () => Results.Json(new JsonObject { ["capabilities"] = Capabilities() }))
             .RequireAccessToken();
     }
 

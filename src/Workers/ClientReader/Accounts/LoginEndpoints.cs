@@ -12,11 +12,11 @@ internal static class LoginEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientGet("login", () => Results.Json(new JsonObject
+        app.ClientV3().MapGet("login", () => Results.Json(new JsonObject
         {
             ["flows"] = new JsonArray(new JsonObject { ["type"] = AuthTypes.Password }),
         }));
-        app.MapClientPost("login", LoginAsync).RateLimited(RateLimitAction.Login);
+        app.ClientV3().MapPost("login", LoginAsync).RateLimited(RateLimitAction.Login);
     }
 
     private static async Task<IResult> LoginAsync(

@@ -20,12 +20,12 @@ internal static class ProfileEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientGet("profile/{userId}", GetProfileAsync);
-        app.MapClientGet("profile/{userId}/displayname", (HttpContext c, ProfileStore p, RemoteProfiles r, IOptions<ClusterOptions> o) => GetFieldAsync(c, p, r, o, DisplayName));
-        app.MapClientGet("profile/{userId}/avatar_url", (HttpContext c, ProfileStore p, RemoteProfiles r, IOptions<ClusterOptions> o) => GetFieldAsync(c, p, r, o, AvatarUrl));
-        app.MapClientPut("profile/{userId}/displayname", (HttpContext c, ProfileStore p, IEnumerable<IProfileChangePropagation> s, ILogger<ProfileStore> l) => SetFieldAsync(c, p, s, l, DisplayName))
+        app.ClientV3().MapGet("profile/{userId}", GetProfileAsync);
+        app.ClientV3().MapGet("profile/{userId}/displayname", (HttpContext c, ProfileStore p, RemoteProfiles r, IOptions<ClusterOptions> o) => GetFieldAsync(c, p, r, o, DisplayName));
+        app.ClientV3().MapGet("profile/{userId}/avatar_url", (HttpContext c, ProfileStore p, RemoteProfiles r, IOptions<ClusterOptions> o) => GetFieldAsync(c, p, r, o, AvatarUrl));
+        app.ClientV3().MapPut("profile/{userId}/displayname", (HttpContext c, ProfileStore p, IEnumerable<IProfileChangePropagation> s, ILogger<ProfileStore> l) => SetFieldAsync(c, p, s, l, DisplayName))
             .RequireAccessToken();
-        app.MapClientPut("profile/{userId}/avatar_url", (HttpContext c, ProfileStore p, IEnumerable<IProfileChangePropagation> s, ILogger<ProfileStore> l) => SetFieldAsync(c, p, s, l, AvatarUrl))
+        app.ClientV3().MapPut("profile/{userId}/avatar_url", (HttpContext c, ProfileStore p, IEnumerable<IProfileChangePropagation> s, ILogger<ProfileStore> l) => SetFieldAsync(c, p, s, l, AvatarUrl))
             .RequireAccessToken();
     }
 

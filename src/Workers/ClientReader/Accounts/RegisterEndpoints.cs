@@ -20,9 +20,9 @@ internal static class RegisterEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientPost("register", RegisterAsync).WithUserInteractiveAuth().RateLimited(RateLimitAction.Registration);
-        app.MapClientGet("register/available", AvailableAsync).RateLimited(RateLimitAction.Registration);
-        app.MapClientGet("register/m.login.registration_token/validity", TokenValidity, ClientApiRoutes.V1Prefix)
+        app.ClientV3().MapPost("register", RegisterAsync).WithUserInteractiveAuth().RateLimited(RateLimitAction.Registration);
+        app.ClientV3().MapGet("register/available", AvailableAsync).RateLimited(RateLimitAction.Registration);
+        app.MapGet(ClientApiRoutes.V1Prefix + "/register/m.login.registration_token/validity", TokenValidity)
             .RateLimited(RateLimitAction.Registration);
     }
 

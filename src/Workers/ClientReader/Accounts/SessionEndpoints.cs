@@ -13,7 +13,7 @@ internal static class SessionEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientPost("logout", async (HttpContext context, DeviceStore devices, AccessTokenRevocations revocations) =>
+        app.ClientV3().MapPost("logout", async (HttpContext context, DeviceStore devices, AccessTokenRevocations revocations) =>
         {
             var requester = context.Requester();
             await revocations.RevokeAsync(requester.User,
@@ -21,7 +21,7 @@ internal static class SessionEndpoints
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
 
-        app.MapClientPost("logout/all", async (HttpContext context, DeviceStore devices, AccessTokenRevocations revocations) =>
+        app.ClientV3().MapPost("logout/all", async (HttpContext context, DeviceStore devices, AccessTokenRevocations revocations) =>
         {
             var user = context.Requester().User;
             await revocations.RevokeAsync(user, ct => devices.DeleteAllAsync(user, keepDeviceId: null, ct), context.RequestAborted);

@@ -7,7 +7,7 @@ namespace Cluster.Workers.ClientReader.Accounts;
 internal static class WhoAmIEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapClientGet("account/whoami", (HttpContext context) =>
+        app.ClientV3().MapGet("account/whoami", (HttpContext context) =>
         {
             var requester = context.Requester();
             return Results.Json(new JsonObject

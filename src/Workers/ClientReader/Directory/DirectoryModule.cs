@@ -25,7 +25,7 @@ public sealed class DirectoryModule : IRoleModule
     {
         PublicRoomsEndpoints.Map(endpoints);
         RoomVisibilityEndpoints.Map(endpoints);
-        endpoints.MapClientGet("directory/room/{roomAlias}", async (HttpContext ctx, RoomAliasLookup lookup) =>
+        endpoints.ClientV3().MapGet("directory/room/{roomAlias}", async (HttpContext ctx, RoomAliasLookup lookup) =>
             Results.Json((await lookup.ResolveAsync(RequestValues.RoomAlias(PathValues.Get(ctx, "roomAlias")), ctx.RequestAborted)).ToJson()));
     }
 }

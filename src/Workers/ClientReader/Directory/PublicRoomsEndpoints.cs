@@ -19,7 +19,7 @@ internal static class PublicRoomsEndpoints
         // The spec lets servers require authentication for the GET form; ours does for another
         // server's directory only, as Synapse does: anyone may read ours, but only users may make
         // this server send requests elsewhere.
-        app.MapClientGet("publicRooms", async (
+        app.ClientV3().MapGet("publicRooms", async (
             HttpContext context, RoomDirectoryStore store, RemotePublicRooms remote, IAccessTokenValidator tokens, IOptions<ClusterOptions> options) =>
         {
             var query = context.Request.Query;
@@ -33,7 +33,7 @@ internal static class PublicRoomsEndpoints
             return await PublicRoomsListing.ListAsync(store, limit, since, null, context.RequestAborted);
         });
 
-        app.MapClientPost("publicRooms", async (HttpContext context, RoomDirectoryStore store, RemotePublicRooms remote, IOptions<ClusterOptions> options) =>
+        app.ClientV3().MapPost("publicRooms", async (HttpContext context, RoomDirectoryStore store, RemotePublicRooms remote, IOptions<ClusterOptions> options) =>
         {
             var server = OtherServer(context.Request.Query["server"], options.Value.ServerName);
             var body = await RequestBody.ReadObjectAsync(context, emptyIsEmptyObject: true);

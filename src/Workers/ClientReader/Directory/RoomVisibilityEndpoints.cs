@@ -17,7 +17,7 @@ internal static class RoomVisibilityEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientGet("directory/list/room/{roomId}", async (string roomId, RoomDirectoryStore store, HttpContext context) =>
+        app.ClientV3().MapGet("directory/list/room/{roomId}", async (string roomId, RoomDirectoryStore store, HttpContext context) =>
         {
             RequireRoomId(roomId);
             var isPublic = await store.IsPublicAsync(roomId, context.RequestAborted)
@@ -25,7 +25,7 @@ internal static class RoomVisibilityEndpoints
             return Results.Json(new JsonObject { ["visibility"] = isPublic ? "public" : "private" });
         });
 
-        app.MapClientPut("directory/list/room/{roomId}", async (string roomId, RoomDirectoryStore store, HttpContext context) =>
+        app.ClientV3().MapPut("directory/list/room/{roomId}", async (string roomId, RoomDirectoryStore store, HttpContext context) =>
         {
             RequireRoomId(roomId);
             var body = await RequestBody.ReadObjectAsync(context);

@@ -10,7 +10,7 @@ internal static class FilterEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientPost("user/{userId}/filter", async (HttpContext context, string userId, FilterStore store) =>
+        app.ClientV3().MapPost("user/{userId}/filter", async (HttpContext context, string userId, FilterStore store) =>
         {
             var user = RequestIds.RequireSelf(context, userId, "create filters");
             var bytes = await RequestBody.ReadBytesAsync(context);
@@ -23,7 +23,7 @@ internal static class FilterEndpoints
             return Results.Json(new JsonObject { ["filter_id"] = id });
         }).RequireAccessToken();
 
-        app.MapClientGet("user/{userId}/filter/{filterId}", async (HttpContext context, string userId, string filterId, FilterStore store) =>
+        app.ClientV3().MapGet("user/{userId}/filter/{filterId}", async (HttpContext context, string userId, string filterId, FilterStore store) =>
         {
             var user = RequestIds.RequireSelf(context, userId, "get filters");
             var filter = await store.GetAsync(user.ToString(), filterId, context.RequestAborted)

@@ -9,8 +9,8 @@ public static class MessagesEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientGet("rooms/{roomId}/messages", GetMessagesAsync).RequireAccessToken();
-        app.MapClientGet("rooms/{roomId}/context/{eventId}", ContextEndpoint.GetContextAsync).RequireAccessToken();
+        app.ClientV3().MapGet("rooms/{roomId}/messages", GetMessagesAsync).RequireAccessToken();
+        app.ClientV3().MapGet("rooms/{roomId}/context/{eventId}", ContextEndpoint.GetContextAsync).RequireAccessToken();
     }
 
     private static async Task<IResult> GetMessagesAsync(

@@ -23,7 +23,7 @@ public sealed class PresenceModule : IRoleModule
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapClientGet("presence/{userId}/status", async (string userId, UserStore users, HttpContext context) =>
+        endpoints.ClientV3().MapGet("presence/{userId}/status", async (string userId, UserStore users, HttpContext context) =>
         {
             var user = ParseUser(userId);
             if (!await users.ExistsAsync(user, context.RequestAborted))
@@ -31,7 +31,7 @@ public sealed class PresenceModule : IRoleModule
             return Results.Json(new JsonObject { ["presence"] = "offline" });
         }).RequireAccessToken();
 
-        endpoints.MapClientPut("presence/{userId}/status", async (string userId, HttpContext context) =>
+        endpoints.ClientV3().MapPut("presence/{userId}/status", async (string userId, HttpContext context) =>
         {
             var user = ParseUser(userId);
             if (user != context.Requester().User)

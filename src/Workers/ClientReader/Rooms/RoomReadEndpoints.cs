@@ -14,24 +14,24 @@ public static class RoomReadEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientGet("rooms/{roomId}/state", GetStateAsync).RequireAccessToken();
-        app.MapClientGet("rooms/{roomId}/state/{eventType}/{stateKey}",
+        app.ClientV3().MapGet("rooms/{roomId}/state", GetStateAsync).RequireAccessToken();
+        app.ClientV3().MapGet("rooms/{roomId}/state/{eventType}/{stateKey}",
             (HttpContext ctx, string roomId, string eventType, string stateKey, RoomReadAccess access, RoomStateStore state,
                 EventStore events, ClientEventSerializer serializer) =>
                 GetStateEventAsync(ctx, roomId, eventType, PathValues.Get(ctx, "stateKey"), access, state, events, serializer)).RequireAccessToken();
-        app.MapClientGet("rooms/{roomId}/state/{eventType}",
+        app.ClientV3().MapGet("rooms/{roomId}/state/{eventType}",
             (HttpContext ctx, string roomId, string eventType, RoomReadAccess access, RoomStateStore state,
                 EventStore events, ClientEventSerializer serializer) =>
                 GetStateEventAsync(ctx, roomId, eventType, "", access, state, events, serializer)).RequireAccessToken();
-        app.MapClientGet("rooms/{roomId}/event/{eventId}", GetEventAsync).RequireAccessToken();
-        app.MapClientGet("rooms/{roomId}/members", GetMembersAsync).RequireAccessToken();
-        app.MapClientGet("rooms/{roomId}/joined_members", GetJoinedMembersAsync).RequireAccessToken();
-        app.MapClientGet("joined_rooms", async (HttpContext ctx, RoomMembershipStore memberships) =>
+        app.ClientV3().MapGet("rooms/{roomId}/event/{eventId}", GetEventAsync).RequireAccessToken();
+        app.ClientV3().MapGet("rooms/{roomId}/members", GetMembersAsync).RequireAccessToken();
+        app.ClientV3().MapGet("rooms/{roomId}/joined_members", GetJoinedMembersAsync).RequireAccessToken();
+        app.ClientV3().MapGet("joined_rooms", async (HttpContext ctx, RoomMembershipStore memberships) =>
         {
             var rooms = await memberships.GetJoinedRoomIdsAsync(ctx.Requester().User.ToString(), ctx.RequestAborted);
             return Results.Json(new JsonObject { ["joined_rooms"] = new JsonArray([.. rooms.Select(r => JsonValue.Create(r))]) });
         }).RequireAccessToken();
-        app.MapClientGet("rooms/{roomId}/aliases", async (HttpContext ctx, string roomId, RoomReadAccess access, RoomAliasStore aliases) =>
+        app.ClientV3().MapGet("rooms/{roomId}/aliases", async (HttpContext ctx, string roomId, RoomReadAccess access, RoomAliasStore aliases) =>
         {
             var room = RoomIdOf(ctx);
             await access.RequireJoinedAsync(room, ctx.Requester().User.ToString(), orWorldReadable: true, ctx.RequestAborted);

@@ -17,15 +17,15 @@ internal static class AccountDataEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientPut("user/{userId}/account_data/{type}", (HttpContext context, string userId, string type, IAccountDataWriter writer) =>
+        app.ClientV3().MapPut("user/{userId}/account_data/{type}", (HttpContext context, string userId, string type, IAccountDataWriter writer) =>
             PutAsync(context, userId, AccountDataRow.Global, type, writer)).RequireAccessToken();
-        app.MapClientGet("user/{userId}/account_data/{type}",
+        app.ClientV3().MapGet("user/{userId}/account_data/{type}",
             (HttpContext context, string userId, string type, AccountDataReader reader, PushRulesReader pushRules) =>
                 GetAsync(context, userId, AccountDataRow.Global, type, reader, pushRules)).RequireAccessToken();
-        app.MapClientPut("user/{userId}/rooms/{roomId}/account_data/{type}",
+        app.ClientV3().MapPut("user/{userId}/rooms/{roomId}/account_data/{type}",
             (HttpContext context, string userId, string roomId, string type, IAccountDataWriter writer) =>
                 PutAsync(context, userId, roomId, type, writer)).RequireAccessToken();
-        app.MapClientGet("user/{userId}/rooms/{roomId}/account_data/{type}",
+        app.ClientV3().MapGet("user/{userId}/rooms/{roomId}/account_data/{type}",
             (HttpContext context, string userId, string roomId, string type, AccountDataReader reader, PushRulesReader pushRules) =>
                 GetAsync(context, userId, roomId, type, reader, pushRules)).RequireAccessToken();
     }

@@ -17,26 +17,26 @@ internal static class PushRulesEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientGet("pushrules/", async (HttpContext context, PushRulesReader reader) =>
+        app.ClientV3().MapGet("pushrules/", async (HttpContext context, PushRulesReader reader) =>
             Results.Json(PushRulesReader.Content(await reader.GetRuleSetAsync(context.Requester().User, context.RequestAborted))))
             .RequireAccessToken();
 
-        app.MapClientGet("pushrules/global/", async (HttpContext context, PushRulesReader reader) =>
+        app.ClientV3().MapGet("pushrules/global/", async (HttpContext context, PushRulesReader reader) =>
             Results.Json((await reader.GetRuleSetAsync(context.Requester().User, context.RequestAborted)).ToJson()))
             .RequireAccessToken();
 
-        app.MapClientGet(Rule, async (HttpContext context, string kind, string ruleId, PushRulesReader reader) =>
+        app.ClientV3().MapGet(Rule, async (HttpContext context, string kind, string ruleId, PushRulesReader reader) =>
             Results.Json((await FindAsync(context, kind, ruleId, reader)).ToJson())).RequireAccessToken();
 
-        app.MapClientGet(Rule + "/enabled", async (HttpContext context, string kind, string ruleId, PushRulesReader reader) =>
+        app.ClientV3().MapGet(Rule + "/enabled", async (HttpContext context, string kind, string ruleId, PushRulesReader reader) =>
             Results.Json(new JsonObject { ["enabled"] = (await FindAsync(context, kind, ruleId, reader)).Enabled }))
             .RequireAccessToken();
 
-        app.MapClientGet(Rule + "/actions", async (HttpContext context, string kind, string ruleId, PushRulesReader reader) =>
+        app.ClientV3().MapGet(Rule + "/actions", async (HttpContext context, string kind, string ruleId, PushRulesReader reader) =>
             Results.Json(new JsonObject { ["actions"] = (await FindAsync(context, kind, ruleId, reader)).Actions.DeepClone() }))
             .RequireAccessToken();
 
-        app.MapClientPut(Rule, async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
+        app.ClientV3().MapPut(Rule, async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
         {
             var parsedKind = Kind(kind);
             var id = RequestIds.Decode(ruleId);
@@ -49,7 +49,7 @@ internal static class PushRulesEndpoints
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
 
-        app.MapClientDelete(Rule, async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
+        app.ClientV3().MapDelete(Rule, async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
         {
             var parsedKind = Kind(kind);
             var id = RequestIds.Decode(ruleId);
@@ -59,7 +59,7 @@ internal static class PushRulesEndpoints
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
 
-        app.MapClientPut(Rule + "/enabled", async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
+        app.ClientV3().MapPut(Rule + "/enabled", async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
         {
             var parsedKind = Kind(kind);
             var body = await RequestBody.ReadObjectAsync(context);
@@ -68,7 +68,7 @@ internal static class PushRulesEndpoints
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
 
-        app.MapClientPut(Rule + "/actions", async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
+        app.ClientV3().MapPut(Rule + "/actions", async (HttpContext context, string kind, string ruleId, IPushRulesWriter writer) =>
         {
             var parsedKind = Kind(kind);
             var body = await RequestBody.ReadObjectAsync(context);

@@ -20,7 +20,7 @@ internal static class ReceiptEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapClientPost("rooms/{roomId}/receipt/{receiptType}/{eventId}", async (
+        app.ClientV3().MapPost("rooms/{roomId}/receipt/{receiptType}/{eventId}", async (
             HttpContext context, string roomId, string receiptType, string eventId, ReadMarkers markers) =>
         {
             var room = RequestIds.Room(roomId);
@@ -35,7 +35,7 @@ internal static class ReceiptEndpoints
             return Results.Json(new JsonObject());
         }).RequireAccessToken();
 
-        app.MapClientPost("rooms/{roomId}/read_markers", async (HttpContext context, string roomId, ReadMarkers markers) =>
+        app.ClientV3().MapPost("rooms/{roomId}/read_markers", async (HttpContext context, string roomId, ReadMarkers markers) =>
         {
             var room = RequestIds.Room(roomId);
             var body = await RequestBody.ReadObjectAsync(context);

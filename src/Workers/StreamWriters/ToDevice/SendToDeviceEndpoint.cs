@@ -8,7 +8,7 @@ namespace Cluster.Workers.StreamWriters.ToDevice;
 internal static class SendToDeviceEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapClientPut("sendToDevice/{eventType}/{txnId}", async (
+        app.ClientV3().MapPut("sendToDevice/{eventType}/{txnId}", async (
             HttpContext context, string eventType, string txnId, IToDeviceSender sender) =>
         {
             var type = RequestIds.Opaque(eventType, "event type");

@@ -8,7 +8,7 @@ namespace Cluster.Workers.StreamWriters.Typing;
 internal static class TypingEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapClientPut("rooms/{roomId}/typing/{userId}", async (
+        app.ClientV3().MapPut("rooms/{roomId}/typing/{userId}", async (
             HttpContext context, string roomId, string userId, ITypingWriter writer, RoomMembershipStore membership) =>
         {
             var ct = context.RequestAborted;
