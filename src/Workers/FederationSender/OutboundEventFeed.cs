@@ -169,24 +169,36 @@ public sealed class OutboundEventFeed(
 
     private async Task<List<OutboxEntry>> OutboxEntriesAsync(IReadOnlyList<StreamRow<EventStreamRow>> rows, CancellationToken cancellationToken)
     {
-        var stored = await events.GetEventsAsync([.. rows.Select(r => r.Data.EventId)], cancellationToken);
-        var handedOver = await outbox.HandedOverAsync(
-            [.. stored.Values.Where(e => e.IsInTimeline && e.Type == RoomEventTypes.Member).Select(e => e.EventId)], cancellationToken);
-        var entries = new List<OutboxEntry>();
+        // Where each event could go comes from the row alone (its room and position); an event
+        // is read only when its room has another server to send to, which most rooms do not.
+        var sendable = new List<(string EventId, IReadOnlyList<string> Servers)>();
         foreach (var row in rows)
         {
-            // Ours, unless a resident server sends it on; or another server's, handed over to be sent on.
-            if (stored.TryGetValue(row.Data.EventId, out var e) && e.IsInTimeline
-                && (IsLocal(e.Sender) ? !handedOver.ContainsKey(e.EventId) : handedOver.GetValueOrDefault(e.EventId) is not null))
-                foreach (var server in await roomServers.GetAsync(e.RoomId, e.StreamOrdering, cancellationToken))
-                    if (ServerName.TryParse(server, out _, out _) && cluster.SendsTo(server)
-                        && server != handedOver.GetValueOrDefault(e.EventId))
-                        entries.Add(new OutboxEntry(server, e.EventId));
+            var servers = await roomServers.GetAsync(row.Data.RoomId, row.Position, cancellationToken);
+            if (servers.Any(SendsTo))
+                sendable.Add((row.Data.EventId, servers));
             if (row.Data.IsMembership)
                 roomServers.MembershipChanged(row.Data.RoomId);
         }
+        if (sendable.Count == 0)
+            return [];
+        var stored = await events.GetEventsAsync([.. sendable.Select(s => s.EventId)], cancellationToken);
+        var handedOver = await outbox.HandedOverAsync(
+            [.. stored.Values.Where(e => e.IsInTimeline && e.Type == RoomEventTypes.Member).Select(e => e.EventId)], cancellationToken);
+        var entries = new List<OutboxEntry>();
+        foreach (var (eventId, servers) in sendable)
+        {
+            // Ours, unless a resident server sends it on; or another server's, handed over to be sent on.
+            if (stored.TryGetValue(eventId, out var e) && e.IsInTimeline
+                && (IsLocal(e.Sender) ? !handedOver.ContainsKey(eventId) : handedOver.GetValueOrDefault(eventId) is not null))
+                foreach (var server in servers)
+                    if (SendsTo(server) && server != handedOver.GetValueOrDefault(eventId))
+                        entries.Add(new OutboxEntry(server, eventId));
+        }
         return entries;
     }
+
+    private bool SendsTo(string server) => ServerName.TryParse(server, out _, out _) && cluster.SendsTo(server);
 
     private bool IsLocal(string sender) => UserId.TryParse(sender, out var user) && user.IsFromServer(_serverName);
 
