@@ -171,12 +171,12 @@ public sealed class OutboundEventFeed(
     {
         // Where each event could go comes from the row alone (its room and position); an event
         // is read only when its room has another server to send to, which most rooms do not.
-        var sendable = new List<(string EventId, IReadOnlyList<string> Servers)>();
+        var sendable = new List<(string EventId, List<string> Destinations)>();
         foreach (var row in rows)
         {
             var servers = await roomServers.GetAsync(row.Data.RoomId, row.Position, cancellationToken);
-            if (servers.Any(SendsTo))
-                sendable.Add((row.Data.EventId, servers));
+            if (servers.Count > 0 && servers.Where(SendsTo).ToList() is { Count: > 0 } destinations)
+                sendable.Add((row.Data.EventId, destinations));
             if (row.Data.IsMembership)
                 roomServers.MembershipChanged(row.Data.RoomId);
         }
@@ -186,13 +186,13 @@ public sealed class OutboundEventFeed(
         var handedOver = await outbox.HandedOverAsync(
             [.. stored.Values.Where(e => e.IsInTimeline && e.Type == RoomEventTypes.Member).Select(e => e.EventId)], cancellationToken);
         var entries = new List<OutboxEntry>();
-        foreach (var (eventId, servers) in sendable)
+        foreach (var (eventId, destinations) in sendable)
         {
             // Ours, unless a resident server sends it on; or another server's, handed over to be sent on.
             if (stored.TryGetValue(eventId, out var e) && e.IsInTimeline
                 && (IsLocal(e.Sender) ? !handedOver.ContainsKey(eventId) : handedOver.GetValueOrDefault(eventId) is not null))
-                foreach (var server in servers)
-                    if (SendsTo(server) && server != handedOver.GetValueOrDefault(eventId))
+                foreach (var server in destinations)
+                    if (server != handedOver.GetValueOrDefault(eventId))
                         entries.Add(new OutboxEntry(server, eventId));
         }
         return entries;
